@@ -1,0 +1,220 @@
+"""Factory functions: tensor, zeros, ones, full, empty, arange, linspace, eye and ``*_like``."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype
+from .._device import to_device
+from .._tensor import Tensor, _make
+from ._registry import export
+from ._util import _infer_dtype
+
+
+def _finish(array: np.ndarray, device, requires_grad: bool) -> Tensor:
+    dev = to_device(device)
+    t = _make(dev.backend.from_host(array), dev)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)) or (
+            len(size) == 1 and isinstance(size[0], Tensor)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1):
+            raise TypeError(f"expected a sequence of integers as the size, but got "
+                            f"{type(s).__name__}")
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{[int(x) for x in size]}")
+        out.append(s)
+    return tuple(out)
+
+
+def _np_dtype(dtype, default=None):
+    if dtype is None:
+        return (default or _dtype.get_default_dtype()).np
+    return _dtype.to_dtype(dtype).np
+
+
+@export(method=False)
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """Copy ``data`` into a new leaf tensor; Python floats give the default dtype, ints int64."""
+    if isinstance(data, Tensor):
+        arr = np.array(data._host())
+        if dtype is None:
+            dtype = data.dtype
+        if device is None:
+            device = data.device
+    else:
+        arr = np.array(data)
+        if arr.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(_first(data)).__name__}")
+        if dtype is None:
+            dtype = _infer_dtype(data, arr) if not isinstance(data, (list, tuple)) or \
+                not _has_numpy(data) else _infer_nested(data, arr)
+    arr = arr.astype(_dtype.to_dtype(dtype).np, copy=False)
+    return _finish(arr, device, requires_grad)
+
+
+def _first(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
+
+
+def _has_numpy(data) -> bool:
+    first = _first(data)
+    return isinstance(first, (np.ndarray, np.generic, Tensor))
+
+
+def _infer_nested(data, arr):
+    first = _first(data)
+    if isinstance(first, Tensor):
+        return first.dtype
+    if isinstance(first, np.generic):
+        return _dtype.from_numpy_dtype(first.dtype)
+    return _dtype.from_numpy_dtype(arr.dtype)
+
+
+@export(method=False)
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (dtype or device) else data
+    if isinstance(data, np.ndarray) and (device is None or to_device(device).type == "cpu"):
+        t = from_numpy(data)
+        return t.to(dtype) if dtype is not None else t
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = export(as_tensor, name="asarray", method=False)
+
+
+@export(method=False)
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A CPU tensor sharing memory with ``ndarray`` (its dtype kept)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return _make(ndarray, to_device("cpu"))
+
+
+def _filled(fill, size, dtype, device, requires_grad, default=None):
+    shape = _size(size)
+    np_dtype = _np_dtype(dtype, default)
+    if fill is None:
+        arr = np.empty(shape, dtype=np_dtype)
+    elif fill == 0:
+        arr = np.zeros(shape, dtype=np_dtype)
+    else:
+        arr = np.full(shape, fill, dtype=np_dtype)
+    dev = to_device(device)
+    if not dev.backend.is_host:
+        xp = dev.backend.xp
+        arr = xp.full(shape, 0 if fill is None else fill, dtype=np_dtype)
+        t = _make(arr, dev)
+        if requires_grad:
+            t.requires_grad = True
+        return t
+    return _finish(arr, dev, requires_grad)
+
+
+@export(method=False)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+@export(method=False)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+@export(method=False)
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None) -> Tensor:
+    return _filled(None, size, dtype, device, requires_grad)
+
+
+@export(method=False)
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False) -> Tensor:
+    """Filled with ``fill_value``; the dtype follows the value (bool, int64, default float)."""
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor)
+                                    else fill_value)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _filled(fill_value, (size,) if isinstance(size, int) else (tuple(size),), dtype,
+                   device, requires_grad)
+
+
+def _like(fill):
+    def factory(input, *args, dtype=None, layout=None, device=None, requires_grad=False,
+                memory_format=None):
+        if fill == "full":
+            value = args[0]
+            return _filled(value, (tuple(input.shape),), dtype or input.dtype,
+                           device or input.device, requires_grad)
+        return _filled(fill, (tuple(input.shape),), dtype or input.dtype,
+                       device or input.device, requires_grad)
+    return factory
+
+
+zeros_like = export(_like(0), name="zeros_like", method=False)
+ones_like = export(_like(1), name="ones_like", method=False)
+empty_like = export(_like(None), name="empty_like", method=False)
+full_like = export(_like("full"), name="full_like", method=False)
+
+
+@export(method=False)
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False) -> Tensor:
+    """[start, end) by step; int64 when all of them are integers, else the default dtype."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = _dtype.int64 if all(isinstance(v, (int, np.integer)) for v in vals) else \
+            _dtype.get_default_dtype()
+    dt = _dtype.to_dtype(dtype)
+    n = max(int(math.ceil((end - start) / step)), 0)
+    arr = (start + np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64) * step)
+    return _finish(arr.astype(dt.np), device, requires_grad)
+
+
+@export(method=False)
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False) -> Tensor:
+    arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
+    return _finish(arr.astype(_np_dtype(dtype)), device, requires_grad)
+
+
+@export(method=False)
+def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None, layout=None,
+             device=None, requires_grad=False) -> Tensor:
+    arr = np.logspace(float(start), float(end), int(steps), base=base, dtype=np.float64)
+    return _finish(arr.astype(_np_dtype(dtype)), device, requires_grad)
+
+
+@export(method=False)
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
+        requires_grad=False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), device, requires_grad)
+
+
+@export(method=False)
+def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.array(value, dtype=_np_dtype(dtype)), device, requires_grad)
