@@ -28,6 +28,9 @@ cdouble = complex128
 
 _registry.install(Tensor, globals())
 
+from . import nn, optim, utils, serialization  # noqa: E402,F401
+from .serialization import *  # noqa: E402,F401,F403
+
 __version__ = "0.1.0"
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 FUNCTIONS: dict = {}
 METHODS: dict = {}
+NN_FUNCTIONAL: dict = {}
 
 
 def export(fn=None, *, name: str | None = None, method: bool | str = True,
-           function: bool = True, aliases: tuple = ()):
-    """Register ``fn`` as ``ember.<name>`` (``function``) and ``Tensor.<name>`` (``method``).
+           function: bool = True, nn: bool = False, aliases: tuple = ()):
+    """Register ``fn`` as ``ember.<name>`` (``function``), ``Tensor.<name>`` (``method``) and
+    ``ember.nn.functional.<name>`` (``nn``).
 
     ``method`` may be a string to install the method under another name; ``aliases`` adds more
-    names for both.
+    names for all of them.
     """
     def register(f):
         names = (name or f.__name__,) + tuple(aliases)
@@ -20,6 +22,8 @@ def export(fn=None, *, name: str | None = None, method: bool | str = True,
                 FUNCTIONS[n] = f
             if method:
                 METHODS[method if isinstance(method, str) and n == names[0] else n] = f
+            if nn:
+                NN_FUNCTIONAL[n] = f
         return f
     return register(fn) if fn is not None else register
 

@@ -1,0 +1,1 @@
+"""Runnable training programs: python -m ember.examples.<name>."""

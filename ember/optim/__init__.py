@@ -1,0 +1,1 @@
+"""ember.optim: optimisers and learning-rate schedules."""

@@ -1,0 +1,1 @@
+"""ember.vision: transforms, datasets, models and image utilities (torchvision for Ember)."""
