@@ -28,7 +28,7 @@ cdouble = complex128
 
 _registry.install(Tensor, globals())
 
-from . import nn, optim, utils, serialization  # noqa: E402,F401
+from . import linalg, nn, optim, utils, serialization  # noqa: E402,F401
 from .serialization import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0"
