@@ -96,6 +96,11 @@ def promote_binary(a, b, floating: bool = False):
 
     With ``floating``, integral results become the default float dtype (true division).
     """
+    b_cls = b.__class__
+    if (b_cls is float or b_cls is int) and isinstance(a, Tensor) and not floating:
+        kind = a._data.dtype.kind
+        if kind == "f" or kind == "c" or (b_cls is int and kind in "iu"):
+            return a, b  # NumPy's weak scalars already give PyTorch's result dtype here
     a_t, b_t = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_t and b_t:
         if a._data.dtype is b._data.dtype and not floating:

@@ -15,6 +15,11 @@ class Matmul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        # Expanded (zero-stride) operands push NumPy off BLAS; one copy is far cheaper.
+        if 0 in a.strides[-2:] and a.size > 1:
+            a = ctx.xp.ascontiguousarray(a)
+        if 0 in b.strides[-2:] and b.size > 1:
+            b = ctx.xp.ascontiguousarray(b)
         return a @ b
 
     @staticmethod

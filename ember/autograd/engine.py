@@ -61,7 +61,7 @@ def _needed(roots, deps, targets):
 
 
 def _sum_to(grad, shape):
-    if grad.shape == shape:
+    if grad._data.shape == shape:
         return grad
     return grad.sum_to_size(shape)
 
@@ -130,6 +130,7 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool, inpu
     handed_out = {id(g._data) for g in grad_roots}
     prev_enabled = _state.enabled
     _state.enabled = create_graph
+    Node = _fn.Node
     try:
         ready = [n for n in dict.fromkeys(e[0] for e in root_edges) if deps.get(n, 0) == 0]
         while ready:
@@ -153,50 +154,56 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool, inpu
             if grads is None:
                 grads = [None] * max(len(node._out_shapes), 1)
             if node._pre_hooks:
-                for nr, hooks in node._pre_hooks.items():
-                    for hook in hooks:
-                        if grads[nr] is not None:
-                            new = hook(grads[nr])
-                            if new is not None:
-                                grads[nr] = new
+                _run_tensor_hooks(node, grads)
             if targets is not None and node in targets:
                 for k, nr in targets[node]:
                     captured[k] = grads[nr]
                 if not any(e is not None and e[0] in needed for e in node.next_functions):
                     _release_subtree(node, deps, ready, retain_graph)
                     continue
-            if all(g is None for g in grads):
+            in_grads = _call_backward(node, grads)
+            if in_grads is None:  # no gradient arrived: nothing flows on
                 _release_subtree(node, deps, ready, retain_graph)
                 continue
-            in_grads = _call_backward(node, grads)
             if not retain_graph:
                 node._release()
-            edges = node.next_functions
-            for i, edge in enumerate(edges):
-                if edge is None:
-                    continue
-                child, nr = edge
-                g = in_grads[i] if i < len(in_grads) else None
-                if g is not None:
-                    g = _sum_to(g, _edge_shape(child, nr))
-                    buf = buffers.get(child)
-                    if buf is None:
-                        n_out = len(child._out_shapes) if isinstance(child, _fn.Node) else 1
-                        buf = buffers[child] = [None] * max(n_out, 1)
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                left = deps[child] - 1
-                deps[child] = left
-                if left == 0:
-                    ready.append(child)
+            i = 0
+            for edge in node.next_functions:
+                if edge is not None:
+                    child = edge[0]
+                    g = in_grads[i]
+                    if g is not None:
+                        nr = edge[1]
+                        shape = child._out_shapes[nr] if isinstance(child, Node) else \
+                            child._data.shape
+                        if g._data.shape != shape:
+                            g = g.sum_to_size(shape)
+                        buf = buffers.get(child)
+                        if buf is None:
+                            buf = buffers[child] = [None] * (
+                                len(child._out_shapes) if isinstance(child, Node) else 1)
+                            buf[nr] = g
+                        elif buf[nr] is None:
+                            buf[nr] = g
+                        else:
+                            buf[nr] = buf[nr] + g
+                    left = deps[child] - 1
+                    deps[child] = left
+                    if left == 0:
+                        ready.append(child)
+                i += 1
     finally:
         _state.enabled = prev_enabled
     return captured
 
 
-def _edge_shape(child, nr):
-    if isinstance(child, _fn.Node):
-        return child._out_shapes[nr]
-    return child._data.shape
+def _run_tensor_hooks(node, grads):
+    for nr, hooks in node._pre_hooks.items():
+        for hook in hooks:
+            if grads[nr] is not None:
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
 
 
 def _release_subtree(node, deps, ready, retain_graph):
@@ -213,33 +220,48 @@ def _release_subtree(node, deps, ready, retain_graph):
 
 
 def _call_backward(node, grads):
-    if node.materialize_grads and any(g is None for g in grads):
-        grads = _materialize(node, grads)
+    """Run one node's backward; None when no gradient reached any of its outputs."""
+    if len(grads) == 1:
+        if grads[0] is None:
+            return None
+    else:
+        if all(g is None for g in grads):
+            return None
+        if node.materialize_grads and any(g is None for g in grads):
+            grads = _materialize(node, grads)
     if node._node_pre_hooks:
         for hook in node._node_pre_hooks:
             new = hook(tuple(grads))
             if new is not None:
                 grads = list(new)
     result = node.backward(node, *grads)
-    if not isinstance(result, tuple):
-        result = (result,)
     n_inputs = len(node.next_functions)
-    if len(result) < n_inputs:
-        result = result + (None,) * (n_inputs - len(result))
-    elif len(result) > n_inputs:
-        if any(r is not None for r in result[n_inputs:]):
-            raise RuntimeError(f"function {node.name()} returned an incorrect number of "
-                               f"gradients (expected {n_inputs}, got {len(result)})")
-        result = result[:n_inputs]
+    if result.__class__ is not tuple:
+        result = (result,)
+    if len(result) != n_inputs:
+        result = _fit(node, result, n_inputs)
     if node._node_hooks:
         for hook in node._node_hooks:
             new = hook(result, tuple(grads))
             if new is not None:
                 result = tuple(new)
     if _fn.anomaly.enabled and _fn.anomaly.check_nan:
-        for i, r in enumerate(result):
-            if r is not None and bool(r.isnan().any()):
-                trace = "".join(node._trace or ["(no forward trace recorded)\n"])
-                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
-                                   f"output.\nForward of {node.name()} was called at:\n{trace}")
+        _check_nan(node, result)
     return result
+
+
+def _fit(node, result, n_inputs):
+    if len(result) < n_inputs:
+        return result + (None,) * (n_inputs - len(result))
+    if any(r is not None for r in result[n_inputs:]):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {n_inputs}, got {len(result)})")
+    return result[:n_inputs]
+
+
+def _check_nan(node, result):
+    for i, r in enumerate(result):
+        if r is not None and bool(r._device.backend.xp.isnan(r._data).any()):
+            trace = "".join(node._trace or ["(no forward trace recorded)\n"])
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               f"output.\nForward of {node.name()} was called at:\n{trace}")

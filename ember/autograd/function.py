@@ -117,7 +117,7 @@ class Node:
             raise RuntimeError(_FREED_MSG)
         if saved is None:
             return ()
-        return tuple(_unpack(self, entry) for entry in saved)
+        return tuple([_unpack(self, entry) for entry in saved])
 
     # -- introspection, as torch's graph nodes offer -----------------------------------------
     def name(self) -> str:
@@ -251,28 +251,27 @@ class Op(Node):
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = _new(cls)
-        arrays = list(args)
+        arrays = []
         device = None
         requires_grad = False
-        i = 0
         for arg in args:
             if isinstance(arg, _Tensor):
-                arrays[i] = arg._data
+                arrays.append(arg._data)
                 if device is None:
                     device = arg._device
                 elif arg._device is not device:
                     raise _device_mismatch(device, arg._device)
                 if arg._requires_grad:
                     requires_grad = True
-            i += 1
+            else:
+                arrays.append(arg)
         ctx.device = device
         record = requires_grad and _state.enabled and cls.differentiable
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, _Tensor) and a._requires_grad
-                                         for a in args)
+            edges, ctx.needs_input_grad = _edges(args)
         out = cls.forward(ctx, *arrays, **kwargs)
         if out.__class__ is tuple:
-            return _finish_multi(cls, ctx, args, arrays, out, device, record)
+            return _finish_multi(cls, ctx, args, arrays, out, device, record and edges)
         if isinstance(out, np.generic):
             out = np.asarray(out)
         result = _make(out, device)
@@ -282,7 +281,7 @@ class Op(Node):
             result._requires_grad = True
             result.grad_fn = ctx
             ctx._out_shapes = (out.shape,)
-            ctx.next_functions = _edges(args)
+            ctx.next_functions = edges
             if ctx._to_save is not None:
                 ctx._pack_saved(args, arrays, (out,), (result,))
             if anomaly.enabled:
@@ -292,15 +291,19 @@ class Op(Node):
     backward = None
 
 
-def _edges(args) -> tuple:
+def _edges(args):
+    """Per input: the edge to where its gradient goes, and whether it needs one."""
     edges = []
+    needs = []
     for arg in args:
         if isinstance(arg, _Tensor) and arg._requires_grad:
             fn = arg.grad_fn
             edges.append((arg, 0) if fn is None else (fn, arg._output_nr))
+            needs.append(True)
         else:
             edges.append(None)
-    return tuple(edges)
+            needs.append(False)
+    return tuple(edges), tuple(needs)
 
 
 def _link_view(view, cls, args, kwargs):
@@ -318,10 +321,10 @@ def _link_view(view, cls, args, kwargs):
         view._view_fn = lambda b: cls.apply(parent_fn(b), *rest, **kwargs)
 
 
-def _finish_multi(cls, ctx, args, arrays, outs, device, record):
+def _finish_multi(cls, ctx, args, arrays, outs, device, edges):
     outs = tuple(np.asarray(o) if isinstance(o, np.generic) else o for o in outs)
     results = tuple(_make(o, device) for o in outs)
-    if record:
+    if edges:
         non_diff = ctx._non_differentiable or ()
         for j, (o, r) in enumerate(zip(outs, results)):
             if any(o is nd for nd in non_diff):
@@ -331,7 +334,7 @@ def _finish_multi(cls, ctx, args, arrays, outs, device, record):
             if j:
                 r._output_nr = j
         ctx._out_shapes = tuple(o.shape for o in outs)
-        ctx.next_functions = _edges(args)
+        ctx.next_functions = edges
         if ctx._to_save is not None:
             ctx._pack_saved(args, arrays, outs, results)
         if anomaly.enabled:
@@ -410,7 +413,7 @@ class Function(FunctionCtx):
                 r.grad_fn = ctx
                 r._output_nr = j
             ctx._out_shapes = tuple(shapes)
-            ctx.next_functions = _edges(args)
+            ctx.next_functions = _edges(args)[0]
             if ctx._to_save is not None:
                 datas = tuple(r._data if isinstance(r, _Tensor) else r for r in results)
                 ctx._pack_saved(args, args, datas, tuple(results))
