@@ -6,13 +6,16 @@ Gradients that broadcast are reduced to each input's shape by the engine.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from .. import _dtype
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
 from .._tensor import Tensor
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import promote_binary, to_float
+from ._util import cast, check_broadcast, promote_binary, result_type, to_float
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
@@ -301,20 +304,29 @@ class Abs(Op):
         return grad * sign(x)
 
 
-class Sign(Op):
-    differentiable = False
+class _ZeroGrad(Op):
+    """Piecewise-constant ops (sign, floor, ...): PyTorch records them with a zero gradient."""
 
+    @staticmethod
+    def backward(ctx, grad):
+        return _zeros(grad)
+
+
+class Sign(_ZeroGrad):
     @staticmethod
     def forward(ctx, x):
         return ctx.xp.sign(x)
 
 
-class Trunc(Op):
-    differentiable = False
-
+class Trunc(_ZeroGrad):
     @staticmethod
     def forward(ctx, x):
         return ctx.xp.trunc(x)
+
+
+def _zeros(like: Tensor) -> Tensor:
+    from .creation import zeros_like
+    return zeros_like(like)
 
 
 @export
@@ -354,9 +366,15 @@ def sign(input, *, out=None) -> Tensor:
     return _out(Sign.apply(input), out)
 
 
-@export
+@export(aliases=("fix",))
 def trunc(input, *, out=None) -> Tensor:
+    if _is_integral(input):
+        return _out(input.clone(), out)
     return _out(Trunc.apply(input), out)
+
+
+def _is_integral(t: Tensor) -> bool:
+    return not (t.dtype.is_floating_point or t.dtype.is_complex)
 
 
 # -- comparisons (never differentiable) ----------------------------------------------------------
@@ -472,3 +490,735 @@ _registry.method("true_divide_", inplace_variant(div))
 _registry.method("subtract_", inplace_variant(sub))
 _registry.method("multiply_", inplace_variant(mul))
 _registry.method("divide_", inplace_variant(div))
+_registry.method("fix_", inplace_variant(trunc))
+
+
+# -- more elementwise math: one derivative formula per op, on Tensors --------------------------
+_LN2 = 0.6931471805599453
+_LN10 = 2.302585092994046
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+_SQRT_PI_OVER_TWO = 0.886226925452758
+
+
+def _unary_op(name: str, forward, derivative):
+    """An elementwise Op class named ``name`` (so grad_fn reads ``<name>Backward0``).
+
+    ``forward(ctx, x)`` maps arrays; ``derivative(x, out)`` gives d out/d x as a Tensor built from
+    Ember ops, so higher-order gradients work. Complex inputs get ``grad * conj(derivative)``.
+    """
+    def fwd(ctx, x):
+        out = forward(ctx, x)
+        ctx.save_for_backward(x, out)
+        return out
+
+    def bwd(ctx, grad):
+        x, out = ctx.saved_tensors
+        return grad * _conj(derivative(x, out))
+    return type(name, (Op,), {"forward": staticmethod(fwd), "backward": staticmethod(bwd),
+                              "__doc__": f"Elementwise {name.lower()}."})
+
+
+def _digamma_array(ctx, x):
+    out = ctx.backend.digamma(x)
+    return ctx.xp.where(x == 0, -ctx.xp.inf, out).astype(x.dtype, copy=False)
+
+
+_UNARY = {
+    # name: (Op class name, array forward, derivative(x, out))
+    "log1p": ("Log1P", lambda c, x: c.xp.log1p(x), lambda x, y: reciprocal(x + 1)),
+    "expm1": ("Expm1", lambda c, x: c.xp.expm1(x), lambda x, y: y + 1),
+    "rsqrt": ("Rsqrt", lambda c, x: 1 / c.xp.sqrt(x), lambda x, y: y * y * y * -0.5),
+    "log2": ("Log2", lambda c, x: c.xp.log2(x), lambda x, y: reciprocal(x * _LN2)),
+    "log10": ("Log10", lambda c, x: c.xp.log10(x), lambda x, y: reciprocal(x * _LN10)),
+    "exp2": ("Exp2", lambda c, x: c.xp.exp2(x), lambda x, y: y * _LN2),
+    "sin": ("Sin", lambda c, x: c.xp.sin(x), lambda x, y: cos(x)),
+    "cos": ("Cos", lambda c, x: c.xp.cos(x), lambda x, y: -sin(x)),
+    "tan": ("Tan", lambda c, x: c.xp.tan(x), lambda x, y: y * y + 1),
+    "asin": ("Asin", lambda c, x: c.xp.arcsin(x), lambda x, y: rsqrt(1 - x * x)),
+    "acos": ("Acos", lambda c, x: c.xp.arccos(x), lambda x, y: -rsqrt(1 - x * x)),
+    "atan": ("Atan", lambda c, x: c.xp.arctan(x), lambda x, y: reciprocal(x * x + 1)),
+    "sinh": ("Sinh", lambda c, x: c.xp.sinh(x), lambda x, y: cosh(x)),
+    "cosh": ("Cosh", lambda c, x: c.xp.cosh(x), lambda x, y: sinh(x)),
+    "asinh": ("Asinh", lambda c, x: c.xp.arcsinh(x), lambda x, y: rsqrt(x * x + 1)),
+    "acosh": ("Acosh", lambda c, x: c.xp.arccosh(x), lambda x, y: rsqrt((x - 1) * (x + 1))),
+    "atanh": ("Atanh", lambda c, x: c.xp.arctanh(x), lambda x, y: reciprocal(1 - x * x)),
+    "erf": ("Erf", lambda c, x: c.backend.erf(x),
+            lambda x, y: exp(-x * x) * _TWO_OVER_SQRT_PI),
+    "erfc": ("Erfc", lambda c, x: 1 - c.backend.erf(x),
+             lambda x, y: exp(-x * x) * -_TWO_OVER_SQRT_PI),
+    "erfinv": ("Erfinv", lambda c, x: c.backend.erfinv(x),
+               lambda x, y: exp(y * y) * _SQRT_PI_OVER_TWO),
+    "lgamma": ("Lgamma", lambda c, x: c.backend.lgamma(x), lambda x, y: digamma(x)),
+    "digamma": ("Digamma", _digamma_array, lambda x, y: polygamma(1, x)),
+}
+_ALIASES = {"asin": ("arcsin",), "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",),
+            "acosh": ("arccosh",), "atanh": ("arctanh",)}
+_UNARY_OPS = {}
+
+
+def _make_unary(name: str, op_cls):
+    def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        return _out(op_cls.apply(to_float(input)), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}``; integral inputs compute in the default float dtype."
+    return fn
+
+
+for _name, (_cls_name, _forward, _derivative) in _UNARY.items():
+    _UNARY_OPS[_name] = _unary_op(_cls_name, _forward, _derivative)
+    globals()[_name] = export(_make_unary(_name, _UNARY_OPS[_name]),
+                              aliases=_ALIASES.get(_name, ()))
+    for _alias in (_name,) + _ALIASES.get(_name, ()):
+        _registry.method(_alias + "_", inplace_variant(globals()[_name]))
+
+
+class Polygamma(Op):
+    @staticmethod
+    def forward(ctx, x, n):
+        ctx.save_for_backward(x)
+        ctx.n = n
+        if n == 0:
+            return _digamma_array(ctx, x)
+        poly = getattr(ctx.backend, "polygamma", None)
+        if poly is not None:
+            return poly(n, x)
+        from scipy import special  # the backend has no polygamma: compute on the host
+        host = ctx.backend.to_host(x)
+        return ctx.backend.from_host(special.polygamma(n, host).astype(host.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * polygamma(ctx.n + 1, x), None
+
+
+@export(method=False)
+def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The n-th derivative of digamma."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return _out(Polygamma.apply(to_float(input), n=int(n)), out)
+
+
+_registry.method("polygamma", lambda self, n: polygamma(n, self))
+_registry.method("polygamma_", lambda self, n: inplace_variant(
+    lambda x: polygamma(n, x))(self))
+
+
+@export
+def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if input.dtype.is_bool:
+        input = input.to(_dtype.int64)
+    return _out(pow(input, 2), out)
+
+
+# -- rounding: zero gradient, integral inputs pass through -------------------------------------
+class Floor(_ZeroGrad):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.floor(x)
+
+
+class Ceil(_ZeroGrad):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.ceil(x)
+
+
+class Round(_ZeroGrad):
+    @staticmethod
+    def forward(ctx, x, decimals):
+        return ctx.xp.round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _zeros(grad), None
+
+
+class Frac(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return x - ctx.xp.trunc(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _not_implemented(op: str, t: Tensor) -> NotImplementedError:
+    return NotImplementedError(f'"{op}_cpu" not implemented for \'{_type_name(t.dtype)}\'')
+
+
+@export
+def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if _is_integral(input):
+        return _out(input.clone(), out)
+    return _out(Floor.apply(input), out)
+
+
+@export
+def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if _is_integral(input):
+        return _out(input.clone(), out)
+    return _out(Ceil.apply(input), out)
+
+
+@export
+def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
+    """Round half to even; ``decimals`` rounds to that many decimal places."""
+    if _is_integral(input):
+        if decimals != 0:
+            raise _not_implemented("round", input)
+        return _out(input.clone(), out)
+    return _out(Round.apply(input, decimals=int(decimals)), out)
+
+
+@export
+def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if _is_integral(input):
+        raise _not_implemented("frac", input)
+    return _out(Frac.apply(input), out)
+
+
+class Sgn(Op):
+    """sgn of a complex tensor: z / |z| (0 at 0); real tensors use sign."""
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        mag = ctx.xp.abs(z)
+        return z / ctx.xp.where(mag == 0, 1, mag)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z, = ctx.saved_tensors
+        mag = abs(z)
+        safe = where(mag == 0, 1.0, mag)
+        s = z / safe
+        # d sgn: (grad - s * Re(grad * conj(s))) / |z|, zero where z == 0
+        g = (grad - s * real(grad * s.conj())) / safe
+        return where(mag == 0, 0.0, g)
+
+
+@export
+def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if not input.dtype.is_complex:
+        return _out(sign(input), out)
+    return _out(Sgn.apply(input), out)
+
+
+# -- binary math --------------------------------------------------------------------------------
+class Atan2(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        scale = grad / (a * a + b * b)
+        return scale * b, -scale * a
+
+
+class Hypot(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = ctx.xp.hypot(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        scale = grad / out
+        return scale * a, scale * b
+
+
+class Logaddexp(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = ctx.xp.logaddexp(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        return grad * exp(a - out), grad * exp(b - out)
+
+
+class Logaddexp2(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = ctx.xp.logaddexp2(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        return grad * exp2(a - out), grad * exp2(b - out)
+
+
+class Remainder(Op):
+    """Python's modulo (sign of the divisor); d/d other = -floor(input / other)."""
+
+    _rounding = "floor"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        if isinstance(ctx, Fmod):
+            return ctx.xp.fmod(a, b)
+        return ctx.xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            grad_b = -grad * div(a, b, rounding_mode=type(ctx)._rounding)
+        return grad, grad_b
+
+
+class Fmod(Remainder):
+    """C's fmod (sign of the dividend); d/d other = -trunc(input / other)."""
+
+    _rounding = "trunc"
+
+
+def _float_binary(op_cls, input, other, out):
+    a, b = promote_binary(input, other, floating=True)
+    if not isinstance(a, Tensor):
+        a = full_like_scalar(b, a)
+    return _out(op_cls.apply(a, b), out)
+
+
+@export(aliases=("arctan2",))
+def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _float_binary(Atan2, input, other, out)
+
+
+@export
+def hypot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _float_binary(Hypot, input, other, out)
+
+
+@export
+def logaddexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """log(exp(input) + exp(other)), computed without overflow."""
+    return _float_binary(Logaddexp, input, other, out)
+
+
+@export
+def logaddexp2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _float_binary(Logaddexp2, input, other, out)
+
+
+def _modulo(op_cls, input, other, out):
+    a, b = promote_binary(input, other)
+    if not isinstance(a, Tensor):
+        a = full_like_scalar(b, a)
+    if _is_integral(a) and bool((b._data == 0).any() if isinstance(b, Tensor) else b == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return _out(op_cls.apply(a, b), out)
+
+
+@export
+def remainder(input, other, *, out: Tensor | None = None) -> Tensor:
+    return _modulo(Remainder, input, other, out)
+
+
+@export
+def fmod(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
+    return _modulo(Fmod, input, other, out)
+
+
+class _Select2(Op):
+    """maximum/minimum/fmax/fmin: the gradient goes to the operand picked, split on ties."""
+
+    _pick = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        out = getattr(xp, type(ctx)._pick)(a, b)
+        if ctx.needs_input_grad:
+            took_a, took_b = a == out, b == out
+            weight_a = xp.where(took_a, xp.where(took_b, 0.5, 1.0), 0.0).astype(out.dtype)
+            weight_b = xp.where(took_b, xp.where(took_a, 0.5, 1.0), 0.0).astype(out.dtype)
+            ctx.save_for_backward(weight_a, weight_b)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        weight_a, weight_b = ctx.saved_tensors
+        return grad * weight_a, grad * weight_b
+
+
+class Maximum(_Select2):
+    _pick = "maximum"
+
+
+class Minimum(_Select2):
+    _pick = "minimum"
+
+
+class Fmax(_Select2):
+    _pick = "fmax"
+
+
+class Fmin(_Select2):
+    _pick = "fmin"
+
+
+def _require_tensor(op: str, value, position: int, arg: str) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{arg}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def _select2(op_cls, name):
+    def fn(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+        _require_tensor(name, input, 1, "input")
+        _require_tensor(name, other, 2, "other")
+        a, b = promote_binary(input, other)
+        return _out(op_cls.apply(a, b), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Elementwise {name}" + (", ignoring NaN." if name.startswith("f") else
+                                            ", propagating NaN."))
+    return fn
+
+
+maximum = export(_select2(Maximum, "maximum"))
+minimum = export(_select2(Minimum, "minimum"))
+fmax = export(_select2(Fmax, "fmax"))
+fmin = export(_select2(Fmin, "fmin"))
+
+
+class Clamp(Op):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = ctx.xp
+        out = x if lo is None else xp.maximum(x, lo)
+        out = out if hi is None else xp.minimum(out, hi)
+        if ctx.needs_input_grad:
+            keep_x = xp.ones(out.shape, dtype=bool)
+            below = xp.zeros(out.shape, dtype=bool)
+            if lo is not None:
+                keep_x = keep_x & (x >= lo)
+                below = x < lo
+            if hi is not None:
+                keep_x = keep_x & (x <= hi)
+                if lo is not None:
+                    below = below & (lo <= hi)
+            above = ~(keep_x | below)
+            ctx.save_for_backward(keep_x, below, above)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        keep_x, below, above = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        zero = grad.new_zeros(())
+        return (where(keep_x, grad, zero) if need[0] else None,
+                where(below, grad, zero) if need[1] else None,
+                where(above, grad, zero) if need[2] else None)
+
+
+@export(aliases=("clip",))
+def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:
+    """Clamp into [min, max]; bounds are scalars or tensors (broadcast), either may be None."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    dt = result_type(input, min, max)
+    x = cast(input, dt)
+    lo, hi = (_bound(v, dt) for v in (min, max))
+    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+        check_broadcast("clamp", *(t for t in (x, lo, hi) if isinstance(t, Tensor)))
+    return _out(Clamp.apply(x, lo, hi), out)
+
+
+def _bound(value, dt):
+    if value is None or isinstance(value, Tensor):
+        return None if value is None else cast(value, dt)
+    if isinstance(value, np.generic):
+        value = value.item()
+    return float(value) if dt.is_floating_point else value
+
+
+@export
+def clamp_min(input: Tensor, min, *, out: Tensor | None = None) -> Tensor:
+    return clamp(input, min=min, out=out)
+
+
+@export
+def clamp_max(input: Tensor, max, *, out: Tensor | None = None) -> Tensor:
+    return clamp(input, max=max, out=out)
+
+
+@export
+def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
+    """input + weight * (end - input)."""
+    return _out(input + weight * (end - input), out)
+
+
+@export
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1,
+            out: Tensor | None = None) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    prod = tensor1 * tensor2
+    return _out(input + (prod if value == 1 else prod * value), out)
+
+
+@export
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1,
+            out: Tensor | None = None) -> Tensor:
+    """input + value * tensor1 / tensor2 (integral tensor1 and tensor2 are refused, as PyTorch)."""
+    if _is_integral(tensor1) and _is_integral(tensor2):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    quot = tensor1 / tensor2
+    return _out(input + (quot if value == 1 else quot * value), out)
+
+
+# -- logical and bitwise ops (never differentiable) --------------------------------------------
+def _boolean_op(name: str, np_name: str, bitwise: bool):
+    op_cls = type(name.title().replace("_", ""), (Op,), {
+        "differentiable": False,
+        "forward": staticmethod(lambda ctx, a, b: getattr(ctx.xp, np_name)(a, b)),
+    })
+
+    def fn(input, other, *, out: Tensor | None = None) -> Tensor:
+        if bitwise:
+            a, b = promote_binary(input, other)
+            for t in (a, b):
+                if isinstance(t, Tensor) and (t.dtype.is_floating_point or t.dtype.is_complex):
+                    raise _not_implemented(name, t)
+            if not isinstance(a, Tensor):
+                a, b = b, a
+        else:
+            _require_tensor(name, other, 2, "other")
+            a, b = input, other
+            check_broadcast(name, a, b)
+        return _out(op_cls.apply(a, b), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Elementwise ``{np_name}`` of integral or bool tensors." if bitwise else
+                  f"Elementwise ``{np_name}`` of the operands' truth values; returns bool.")
+    return fn
+
+
+logical_and = export(_boolean_op("logical_and", "logical_and", False))
+logical_or = export(_boolean_op("logical_or", "logical_or", False))
+logical_xor = export(_boolean_op("logical_xor", "logical_xor", False))
+bitwise_and = export(_boolean_op("bitwise_and", "bitwise_and", True))
+bitwise_or = export(_boolean_op("bitwise_or", "bitwise_or", True))
+bitwise_xor = export(_boolean_op("bitwise_xor", "bitwise_xor", True))
+
+
+class LogicalNot(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.logical_not(x)
+
+
+class BitwiseNot(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.invert(x)
+
+
+@export
+def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _out(LogicalNot.apply(input), out)
+
+
+@export
+def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        raise _not_implemented("bitwise_not", input)
+    return _out(BitwiseNot.apply(input), out)
+
+
+# -- tests on values ---------------------------------------------------------------------------
+def _predicate(name: str, array_fn):
+    op_cls = type(name.title(), (Op,), {
+        "differentiable": False, "forward": staticmethod(lambda ctx, x: array_fn(ctx.xp, x))})
+
+    def fn(input: Tensor) -> Tensor:
+        return op_cls.apply(input)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}``; returns a bool tensor."
+    return fn
+
+
+isnan = export(_predicate("isnan", lambda xp, x: xp.isnan(x)))
+isinf = export(_predicate("isinf", lambda xp, x: xp.isinf(x)))
+isfinite = export(_predicate("isfinite", lambda xp, x: xp.isfinite(x)))
+isposinf = export(_predicate("isposinf", lambda xp, x: xp.isposinf(x) if x.dtype.kind == "f"
+                             else xp.zeros(x.shape, dtype=bool)))
+isneginf = export(_predicate("isneginf", lambda xp, x: xp.isneginf(x) if x.dtype.kind == "f"
+                             else xp.zeros(x.shape, dtype=bool)))
+isreal = export(_predicate("isreal", lambda xp, x: xp.imag(x) == 0 if x.dtype.kind == "c"
+                           else xp.ones(x.shape, dtype=bool)))
+
+
+class Isclose(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a, b, rtol, atol, equal_nan):
+        return ctx.xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@export
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other|, elementwise."""
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{_type_name(input.dtype)} did not match {_type_name(other.dtype)}")
+    check_broadcast("isclose", input, other)
+    return Isclose.apply(input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@export
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+@export
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both tensors have the same shape and elements."""
+    if input.shape != other.shape:
+        return False
+    return bool(eq(input, other)._data.all())
+
+
+class NanToNum(Op):
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(ctx.xp.isfinite(x))
+        return ctx.xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, grad):
+        finite, = ctx.saved_tensors
+        return where(finite, grad, grad.new_zeros(()))
+
+
+@export
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
+    """Replace NaN/+inf/-inf (infinities default to the dtype's largest/smallest value)."""
+    if _is_integral(input):
+        return _out(input.clone(), out)
+    return _out(NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf), out)
+
+
+class Heaviside(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, values):
+        step = (x > 0).astype(x.dtype)
+        return ctx.xp.where(x == 0, values, step).astype(x.dtype, copy=False)
+
+
+@export
+def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    check_broadcast("heaviside", input, values)
+    return _out(Heaviside.apply(input, values), out)
+
+
+# -- complex parts -------------------------------------------------------------------------------
+class Conj(Op):
+    @staticmethod
+    def forward(ctx, z):
+        return ctx.xp.conj(z)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return conj(grad)
+
+
+class Real(Op):
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, z):
+        return z.real
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (1 + 0j)
+
+
+class Imag(Op):
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, z):
+        return z.imag
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 1j
+
+
+@export(aliases=("conj_physical", "resolve_conj"))
+def conj(input: Tensor) -> Tensor:
+    """Complex conjugate; a real tensor is returned as is."""
+    return Conj.apply(input) if input.dtype.is_complex else input
+
+
+@export
+def real(input: Tensor) -> Tensor:
+    return Real.apply(input) if input.dtype.is_complex else input
+
+
+@export
+def imag(input: Tensor) -> Tensor:
+    if not input.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return Imag.apply(input)
+
+
+_registry.method("is_conj", lambda self: False)
+_registry.method("real", property(real))
+_registry.method("imag", property(imag))
+_registry.method("conj_physical_", inplace_variant(conj))
+
+
+def _type_name(d) -> str:
+    from ._inplace import _type_name as name
+    return name(d)
+
+
+# -- operators and in-place variants of the ops above ------------------------------------------
+for _fn in (square, floor, ceil, round, frac, sgn, atan2, hypot, logaddexp, remainder, fmod,
+            clamp, clamp_min, clamp_max, lerp, addcmul, addcdiv, logical_and, logical_or,
+            logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
+            nan_to_num, heaviside):
+    _registry.method(_fn.__name__ + "_", inplace_variant(_fn))
+_registry.method("clip_", inplace_variant(clamp))
+_registry.method("arctan2_", inplace_variant(atan2))
+for _name, _fn in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor),
+                   ("mod", remainder)):
+    _registry.method(f"__{_name}__", _fn)
+    _registry.method(f"__r{_name}__", _reflected(_fn))
+    _registry.method(f"__i{_name}__", _iop(_fn))
+_registry.method("__invert__", bitwise_not)
