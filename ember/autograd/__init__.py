@@ -7,6 +7,7 @@ from .function import Function, FunctionCtx, InplaceFunction, once_differentiabl
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                         is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
+from . import functional  # noqa: F401,E402
 
 
 def _as_list(x):
