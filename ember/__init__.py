@@ -1,6 +1,8 @@
 """Ember: PyTorch's API on NumPy. ``import ember as torch`` and run PyTorch code."""
 from __future__ import annotations
 
+import numpy as _np
+
 from . import _dtype
 from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32,  # noqa
                      float64, complex64, complex128, bfloat16, dtype, get_default_dtype,
@@ -27,6 +29,10 @@ cfloat = complex64
 cdouble = complex128
 
 _registry.install(Tensor, globals())
+
+# PyTorch returns inf/nan silently for x/0, log(0) and the like; so does Ember. This sets
+# NumPy's floating-point error handling for the importing thread (documented in the README).
+_np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 from . import linalg, nn, optim, utils, serialization  # noqa: E402,F401
 from .serialization import *  # noqa: E402,F401,F403
