@@ -55,32 +55,28 @@ class _GradModeContext:
         return copy.copy(self)
 
 
-class no_grad(_GradModeContext):
+class _Switch(_GradModeContext):
+    """A context that sets recording to ``_target``; ``@no_grad`` works without parentheses."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is not None and callable(orig_func):
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_Switch):
     """Disable graph recording inside the block (``with ember.no_grad():`` or ``@no_grad()``)."""
 
     _target = False
 
-    def __new__(cls, orig_func=None):
-        if orig_func is not None and callable(orig_func):
-            return cls()(orig_func)
-        return super().__new__(cls)
 
-    def __init__(self, orig_func=None):
-        pass
-
-
-class enable_grad(_GradModeContext):
+class enable_grad(_Switch):
     """Re-enable graph recording inside a ``no_grad`` block."""
 
     _target = True
-
-    def __new__(cls, orig_func=None):
-        if orig_func is not None and callable(orig_func):
-            return cls()(orig_func)
-        return super().__new__(cls)
-
-    def __init__(self, orig_func=None):
-        pass
 
 
 class set_grad_enabled(_GradModeContext):
