@@ -1,11 +1,22 @@
-"""Reductions: sum, mean, and sum_to_size (the engine's un-broadcast helper)."""
+"""Reductions: sums, products, extremes, statistics, norms, scans, sorting and selection.
+
+Reductions that pick elements (max(dim), sort, topk, median, mode, cummax) compute indices on
+arrays, then gather with ``GatherAlong``; its backward scatters the gradient back to the picks.
+"""
 from __future__ import annotations
+
+import builtins
+import collections
+import types
 
 from .. import _dtype
 from ..autograd.function import Op
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
+from . import _registry
 from ._registry import export
-from ._util import dims_tuple
+from ._util import dims_tuple, to_float, wrap_dim
+from .pointwise import (_out, _type_name, abs, exp, isinf, isnan, log, logical_not, maximum,
+                        minimum, ne, sgn, sqrt, where)
 
 
 def _expand_back(grad: Tensor, shape, axes, keepdim: bool) -> Tensor:
@@ -96,3 +107,712 @@ def _long_name(d) -> str:
             "int8": "Char"}.get(d.name, d.name)
 
 
+# -- named results, as torch.return_types ------------------------------------------------------
+return_types = types.ModuleType("ember.return_types", "Named tuples returned by reductions.")
+
+
+def _return_type(name: str, fields: tuple = ("values", "indices")):
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self) -> str:
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"ember.return_types.{name}(\n{body})"
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                               "__module__": "ember.return_types"})
+    setattr(return_types, name, cls)
+    return cls
+
+
+_MAX, _MIN, _SORT, _TOPK = (_return_type(n) for n in ("max", "min", "sort", "topk"))
+_MEDIAN, _NANMEDIAN, _MODE = (_return_type(n) for n in ("median", "nanmedian", "mode"))
+_CUMMAX, _CUMMIN = _return_type("cummax"), _return_type("cummin")
+_AMINMAX = _return_type("aminmax", ("min", "max"))
+_registry.FUNCTIONS["return_types"] = return_types
+
+
+def _all_axes(dim, ndim: int) -> tuple:
+    """``dim`` as axes; None and an empty sequence both mean every axis."""
+    if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
+        return tuple(range(ndim))
+    return dims_tuple(dim, ndim)
+
+
+def _is_integral(t: Tensor) -> bool:
+    return not (t.dtype.is_floating_point or t.dtype.is_complex)
+
+
+# -- gather / scatter along one axis: each is the other's backward -------------------------------
+class GatherAlong(Op):
+    """``take_along_axis``: picks the elements reductions such as max(dim) and sort select."""
+
+    _backward_name = "GatherBackward0"
+
+    @staticmethod
+    def forward(ctx, x, index, axis):
+        ctx.shape, ctx.index, ctx.axis = x.shape, index, axis
+        return ctx.xp.take_along_axis(x, index, axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ScatterAddAlong.apply(grad, ctx.index, ctx.axis, ctx.shape), None, None
+
+
+class ScatterAddAlong(Op):
+    """Zeros of ``shape`` with ``src`` summed into ``index`` along ``axis`` (via bincount)."""
+
+    _backward_name = "ScatterAddBackward0"
+
+    @staticmethod
+    def forward(ctx, src, index, axis, shape):
+        ctx.index, ctx.axis = index, axis
+        xp = ctx.xp
+        grids = xp.indices(index.shape, sparse=True)
+        coords = [g for g in grids]
+        coords[axis] = index
+        flat = xp.ravel_multi_index(tuple(xp.broadcast_to(c, index.shape) for c in coords),
+                                    shape).reshape(-1)
+        size = 1
+        for s in shape:
+            size *= s
+        values = src.reshape(-1)
+        if values.dtype.kind == "c":
+            out = (xp.bincount(flat, values.real, size) +
+                   1j * xp.bincount(flat, values.imag, size))
+        else:
+            out = xp.bincount(flat, values, size)
+        return out.astype(src.dtype, copy=False).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GatherAlong.apply(grad, ctx.index, ctx.axis), None, None, None
+
+
+def _gather(x: Tensor, index, axis: int, keepdim: bool = True) -> Tensor:
+    """``x`` picked at ``index`` (an array with ``axis`` kept) along ``axis``."""
+    out = GatherAlong.apply(x, index, axis)
+    return out if keepdim else out.squeeze(axis)
+
+
+def _index_tensor(index, like: Tensor, axis: int, keepdim: bool) -> Tensor:
+    index = index.astype(_dtype.int64.np, copy=False)
+    out = _make(index, like._device)
+    return out if keepdim else out.squeeze(axis)
+
+
+def _values_indices(cls, x: Tensor, index, axis: int, keepdim: bool):
+    """The named (values, indices) pair of a reduction that selected ``index`` along ``axis``."""
+    return cls(_gather(x, index, axis, keepdim), _index_tensor(index, x, axis, keepdim))
+
+
+# -- products --------------------------------------------------------------------------------------
+class Prod(Op):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dtype):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.has_zero = bool(ctx.needs_input_grad) and bool((x == 0).any())
+        out = ctx.xp.asarray(x.prod(axis=axes, keepdims=keepdim, dtype=dtype))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        axes, keepdim = ctx.axes, ctx.keepdim
+        grad = _expand_back(grad, x.shape, axes, keepdim)
+        if not ctx.has_zero:
+            return grad * (_expand_back(out, x.shape, axes, keepdim) / x).conj(), None, None, None
+        # With zeros: d/dx_i is the product of the others, which is non-zero only where x_i is
+        # the slice's single zero.
+        is_zero = x == 0
+        nonzero = where(is_zero, 1, x)
+        prod_nonzero = prod(nonzero, axes, keepdim=True)
+        zeros = sum(is_zero, axes, keepdim=True)
+        others = where(is_zero, where(zeros == 1, prod_nonzero, 0),
+                       where(zeros == 0, prod_nonzero / nonzero, 0))
+        return grad * others.conj(), None, None, None
+
+
+@export
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over ``dim`` (all when None); integral and bool inputs give int64, as PyTorch."""
+    axes = _all_axes(dim, input.ndim)
+    return Prod.apply(input, axes, keepdim, _reduce_dtype(input, dtype))
+
+
+def _reduce_dtype(input: Tensor, dtype):
+    if dtype is not None:
+        return _dtype.to_dtype(dtype).np
+    return _dtype.int64.np if _is_integral(input) else None
+
+
+# -- extremes --------------------------------------------------------------------------------------
+class Amax(Op):
+    """Max over axes; the gradient is split evenly among tied maxima, as in PyTorch."""
+
+    @staticmethod
+    def _pick(xp, x, axes, keepdim):
+        return x.max(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        out = ctx.xp.asarray(type(ctx)._pick(ctx.xp, x, axes, keepdim))
+        if ctx.needs_input_grad:
+            kept = out if keepdim else ctx.xp.expand_dims(out, axes)
+            hits = (x == kept) | ((x != x) & (kept != kept))
+            ctx.save_for_backward(hits, hits.sum(axis=axes, keepdims=True).astype(x.dtype))
+            ctx.axes, ctx.keepdim, ctx.shape = axes, keepdim, x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        hits, count = ctx.saved_tensors
+        grad = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return where(hits, grad / count, 0), None, None
+
+
+class Amin(Amax):
+    @staticmethod
+    def _pick(xp, x, axes, keepdim):
+        return x.min(axis=axes, keepdims=keepdim)
+
+
+class Median(Amax):
+    """Lower median of all elements; ties share the gradient, as in PyTorch."""
+
+    @staticmethod
+    def _pick(xp, x, axes, keepdim):
+        flat = x.reshape(-1)
+        return flat[_median_index(xp, flat, 0, False)].reshape(())
+
+
+class Nanmedian(Amax):
+    @staticmethod
+    def _pick(xp, x, axes, keepdim):
+        flat = x.reshape(-1)
+        return flat[_median_index(xp, flat, 0, True)].reshape(())
+
+
+def _check_reducible(name: str, input: Tensor, axes) -> None:
+    for a in axes:
+        if input.shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+@export
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    axes = _all_axes(dim, input.ndim)
+    _check_reducible("amax", input, axes)
+    return _out(Amax.apply(input, axes, keepdim), out)
+
+
+@export
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    axes = _all_axes(dim, input.ndim)
+    _check_reducible("amin", input, axes)
+    return _out(Amin.apply(input, axes, keepdim), out)
+
+
+def _extreme(name, reduce_all, arg_fn, result_cls, binary):
+    def fn(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
+        if isinstance(dim, Tensor):
+            return binary(input, dim, out=out)
+        if dim is None:
+            if input.numel() == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                                   "argument.")
+            return _out(reduce_all(input), out)
+        axis = wrap_dim(dim, input.ndim)
+        if input.ndim and input.shape[axis] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+        x = input if input.ndim else input.reshape(1)
+        index = arg_fn(x._data, axis)
+        result = _values_indices(result_cls, x, index, axis, keepdim or not input.ndim)
+        if not input.ndim:
+            result = result_cls(result[0].reshape(()), result[1].reshape(()))
+        if out is not None:
+            _out(result[0], out[0])
+            _out(result[1], out[1])
+        return result
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"``{name}(x)``: the {name}imum; ``{name}(x, dim)``: named (values, indices); "
+                  f"``{name}(x, other)``: elementwise {name}imum.")
+    return fn
+
+
+def _argext(x, axis: int, pick: str):
+    """Index array of the first max/min along ``axis``, with the axis kept."""
+    return getattr(x, pick)(axis=axis, keepdims=True)
+
+
+max = export(_extreme("max", lambda x: Amax.apply(x, tuple(range(x.ndim)), False),
+                      lambda a, ax: _argext(a, ax, "argmax"), _MAX, maximum))
+min = export(_extreme("min", lambda x: Amin.apply(x, tuple(range(x.ndim)), False),
+                      lambda a, ax: _argext(a, ax, "argmin"), _MIN, minimum))
+
+
+class ArgExtreme(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, pick):
+        if axis is None:
+            index = getattr(x.reshape(-1), pick)()
+            return ctx.xp.asarray(index).reshape((1,) * x.ndim if keepdim else ())
+        return getattr(x, pick)(axis=axis, keepdims=keepdim)
+
+
+def _arg(name, pick):
+    def fn(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        axis = None if dim is None else wrap_dim(dim, input.ndim)
+        if input.numel() == 0 and (axis is None or input.shape[axis] == 0):
+            raise IndexError(f"{name}(): Expected reduction dim {axis or 0} to have non-zero "
+                             "size.")
+        x = input if input.ndim or axis is None else input.reshape(1)
+        out = ArgExtreme.apply(x, axis, keepdim, pick)
+        return out.reshape(()) if not input.ndim else out
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Index of the {name[3:]}imum (of the flattened input when ``dim`` is None)."
+    return fn
+
+
+argmax = export(_arg("argmax", "argmax"))
+argmin = export(_arg("argmin", "argmin"))
+
+
+@export
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
+    """Named (min, max) in one call."""
+    axes = _all_axes(dim, input.ndim)
+    return _AMINMAX(amin(input, axes, keepdim), amax(input, axes, keepdim))
+
+
+# -- statistics -----------------------------------------------------------------------------------
+def _correction(unbiased, correction) -> float:
+    if correction is not None:
+        if unbiased is not None:
+            raise RuntimeError("Cannot specify both unbiased and correction")
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+@export
+def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction=None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (``unbiased`` is the legacy flag)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if _is_integral(input):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    axes = _all_axes(dim, input.ndim)
+    count = 1
+    for a in axes:
+        count *= input.shape[a]
+    centered = input - mean(input, axes, keepdim=True)
+    squares = (centered * centered.conj()).real if input.is_complex() else centered * centered
+    denom = builtins.max(count - _correction(unbiased, correction), 0)
+    return sum(squares, axes, keepdim) / float(denom)
+
+
+@export
+def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction=None) -> Tensor:
+    """Standard deviation: sqrt of :func:`var`."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+@export(method=False)
+def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction=None) -> tuple:
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, _all_axes(dim, input.ndim), keepdim))
+
+
+@export(method=False)
+def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction=None) -> tuple:
+    v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    return sqrt(v), m
+
+
+class PNorm(Op):
+    """(sum |x|^p)^(1/p) for finite p > 1 (p = 2 included); zero norms get zero gradient."""
+
+    _backward_name = "NormBackward1"
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        xp = ctx.xp
+        mag = xp.abs(x)
+        if p == 2:
+            out = xp.sqrt((mag * mag).sum(axis=axes, keepdims=keepdim))
+        else:
+            out = ((mag ** p).sum(axis=axes, keepdims=keepdim)) ** (1 / p)
+        out = xp.asarray(out, dtype=mag.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        p, axes, keepdim = ctx.p, ctx.axes, ctx.keepdim
+        norm = _expand_back(out, x.shape, axes, keepdim)
+        grad = _expand_back(grad, x.shape, axes, keepdim)
+        safe = where(norm == 0, 1, norm)
+        if p == 2:
+            scaled = x / safe
+        else:
+            mag = abs(x)
+            scaled = sgn(x) * (mag / safe) ** (p - 1)
+        return where(norm == 0, 0, grad * scaled), None, None, None
+
+
+@export
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm over ``dim`` (all when None): p in 'fro', inf, -inf, 0 or any number.
+
+    'nuc' (a matrix norm) is not supported here; it lives in ``ember.linalg``.
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if _is_integral(input):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_type_name(input.dtype)}")
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm(): p={p!r} is not supported; use ember.linalg.matrix_norm")
+    axes = _all_axes(dim, input.ndim)
+    p = float(p)
+    if p == float("inf"):
+        return amax(abs(input), axes, keepdim)
+    if p == float("-inf"):
+        return amin(abs(input), axes, keepdim)
+    if p == 0:
+        return sum(ne(input, 0).to(abs(input).dtype), axes, keepdim)
+    if p == 1:
+        return sum(abs(input), axes, keepdim)
+    if p < 1:
+        return sum(abs(input) ** p, axes, keepdim) ** (1 / p)
+    return PNorm.apply(input, p, axes, keepdim)
+
+
+@export
+def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    """log(sum(exp(input))) over ``dim``, shifted by the max so it never overflows."""
+    x = to_float(input)
+    axes = _all_axes(dim, x.ndim)
+    if x.numel() == 0:
+        return _out(log(sum(exp(x), axes, keepdim)), out)
+    shift = amax(x.detach(), axes, keepdim=True)
+    shift = where(isinf(shift), 0, shift)
+    total = log(sum(exp(x - shift), axes, keepdim=keepdim))
+    return _out(total + (shift if keepdim else shift.reshape(total.shape)), out)
+
+
+@export
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum treating NaN as zero."""
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        input = where(isnan(input), 0, input)
+    return sum(input, _all_axes(dim, input.ndim), keepdim, dtype=dtype)
+
+
+@export
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean of the non-NaN elements."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if _is_integral(input):
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_type_name(input.dtype)}")
+    axes = _all_axes(dim, input.ndim)
+    count = sum(logical_not(isnan(input)), axes, keepdim)
+    return nansum(input, axes, keepdim) / count
+
+
+# -- logical reductions and counting -----------------------------------------------------------
+class _Truth(Op):
+    differentiable = False
+    _pick = "all"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        out = getattr(x, type(ctx)._pick)(axis=axes, keepdims=keepdim)
+        return out.astype(x.dtype) if x.dtype == ctx.xp.uint8 else out
+
+
+class All(_Truth):
+    _pick = "all"
+
+
+class Any(_Truth):
+    _pick = "any"
+
+
+@export
+def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
+    """True where every element is non-zero (uint8 inputs give uint8, as PyTorch)."""
+    return _out(All.apply(input, _all_axes(dim, input.ndim), keepdim), out)
+
+
+@export
+def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
+    return _out(Any.apply(input, _all_axes(dim, input.ndim), keepdim), out)
+
+
+class CountNonzero(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        return ctx.xp.count_nonzero(x, axis=axes).astype(_dtype.int64.np)
+
+
+@export
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    return CountNonzero.apply(input, _all_axes(dim, input.ndim))
+
+
+# -- scans ------------------------------------------------------------------------------------------
+class Cumsum(Op):
+    @staticmethod
+    def forward(ctx, x, axis, dtype):
+        ctx.axis = axis
+        return ctx.xp.cumsum(x, axis=axis, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _reverse_cumsum(grad, ctx.axis), None, None
+
+
+def _reverse_cumsum(t: Tensor, axis: int) -> Tensor:
+    """Sum from each position to the end of ``axis``."""
+    return sum(t, axis, keepdim=True) - cumsum(t, axis) + t
+
+
+class Cumprod(Op):
+    @staticmethod
+    def forward(ctx, x, axis, dtype):
+        out = ctx.xp.cumprod(x, axis=axis, dtype=dtype)
+        ctx.axis = axis
+        ctx.save_for_backward(x, out)
+        if ctx.needs_input_grad and (x == 0).any():
+            zero = x == 0
+            ctx.first_zero = zero & (ctx.xp.cumsum(zero, axis=axis) == 1)
+        else:
+            ctx.first_zero = None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        axis = ctx.axis
+        if ctx.first_zero is None:
+            return _reverse_cumsum(grad * out.conj(), axis) / x.conj(), None, None
+        # Past a slice's first zero only that zero matters: its gradient is the cumprod with the
+        # zero replaced by one; later zeros get none.
+        first = _make(ctx.first_zero, x._device)
+        nonzero = x != 0
+        safe = where(nonzero, x, 1)
+        regular = _reverse_cumsum(grad * out.conj(), axis) / safe.conj()
+        skipped = cumprod(where(first, 1, x), axis)
+        at_zero = _reverse_cumsum(grad * skipped.conj(), axis)
+        return where(nonzero, regular, where(first, at_zero, 0)), None, None
+
+
+@export
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    """Running sum along ``dim``; integral and bool inputs give int64, as PyTorch."""
+    axis = wrap_dim(dim, input.ndim)
+    x = input if input.ndim else input.reshape(1)
+    result = Cumsum.apply(x, axis, _reduce_dtype(input, dtype))
+    return _out(result if input.ndim else result.reshape(()), out)
+
+
+@export
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    axis = wrap_dim(dim, input.ndim)
+    x = input if input.ndim else input.reshape(1)
+    result = Cumprod.apply(x, axis, _reduce_dtype(input, dtype))
+    return _out(result if input.ndim else result.reshape(()), out)
+
+
+def _cum_extreme(name, accumulate, result_cls):
+    def fn(input: Tensor, dim: int):
+        axis = wrap_dim(dim, input.ndim)
+        x = input if input.ndim else input.reshape(1)
+        data = x._data
+        xp = x._device.backend.xp
+        running = getattr(xp, accumulate).accumulate(data, axis=axis)
+        hits = data == running
+        if data.dtype.kind in "fc":
+            is_nan = xp.isnan(running)
+            hits = (hits & ~is_nan) | (is_nan & (xp.cumsum(is_nan, axis=axis) == 1))
+        shape = [1] * data.ndim
+        shape[axis] = data.shape[axis]
+        positions = xp.arange(data.shape[axis]).reshape(shape)
+        index = xp.maximum.accumulate(xp.where(hits, positions, 0), axis=axis)
+        result = result_cls(GatherAlong.apply(x, index, axis), _index_tensor(index, x, axis, True))
+        if not input.ndim:
+            result = result_cls(result[0].reshape(()), result[1].reshape(()))
+        return result
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Named (values, indices) of the running {name[3:]}imum along ``dim``."
+    return fn
+
+
+cummax = export(_cum_extreme("cummax", "maximum", _CUMMAX))
+cummin = export(_cum_extreme("cummin", "minimum", _CUMMIN))
+
+
+# -- sorting and selection ---------------------------------------------------------------------
+def _argsort_array(xp, data, axis: int, descending: bool):
+    """Stable argsort; descending keeps ties in their original order (NaN counts as largest)."""
+    if not descending:
+        return xp.argsort(data, axis=axis, kind="stable")
+    n = data.shape[axis]
+    flipped = xp.flip(data, axis)
+    return (n - 1) - xp.flip(xp.argsort(flipped, axis=axis, kind="stable"), axis)
+
+
+@export
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *,
+         out=None):
+    """Named (values, indices) sorted along ``dim``; always stable here."""
+    axis = wrap_dim(dim, input.ndim)
+    x = input if input.ndim else input.reshape(1)
+    index = _argsort_array(x._device.backend.xp, x._data, axis, descending)
+    result = _values_indices(_SORT, x, index, axis, True)
+    if not input.ndim:
+        result = _SORT(result[0].reshape(()), result[1].reshape(()))
+    if out is not None:
+        _out(result[0], out[0])
+        _out(result[1], out[1])
+    return result
+
+
+@export
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False
+            ) -> Tensor:
+    return sort(input, dim, descending, stable).indices
+
+
+@export
+def msort(input: Tensor) -> Tensor:
+    return sort(input, 0).values
+
+
+@export
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
+         out=None):
+    """Named (values, indices) of the k largest (or smallest) along ``dim``."""
+    axis = wrap_dim(dim, input.ndim)
+    size = input.shape[axis] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    x = input if input.ndim else input.reshape(1)
+    index = _argsort_array(x._device.backend.xp, x._data, axis, largest)
+    index = index[(slice(None),) * axis + (slice(0, k),)]
+    result = _values_indices(_TOPK, x, index, axis, True)
+    if not input.ndim:
+        result = _TOPK(result[0].reshape(()), result[1].reshape(()))
+    if out is not None:
+        _out(result[0], out[0])
+        _out(result[1], out[1])
+    return result
+
+
+def _median_index(xp, data, axis: int, ignore_nan: bool):
+    """Position (along ``axis``) of the lower median; NaN wins unless ``ignore_nan``."""
+    order = xp.argsort(data, axis=axis, kind="stable")
+    n = data.shape[axis]
+    if data.dtype.kind in "fc":
+        valid = (~xp.isnan(data)).sum(axis=axis, keepdims=True)
+        rank = xp.maximum(valid - 1, 0) // 2 if ignore_nan else xp.where(
+            valid < n, valid, (n - 1) // 2)
+    else:
+        rank = xp.full(order.shape[:axis] + (1,) + order.shape[axis + 1:], (n - 1) // 2)
+    return xp.take_along_axis(order, rank, axis)
+
+
+def _median(name, ignore_nan, result_cls, op_cls):
+    def fn(input: Tensor, dim: int | None = None, keepdim: bool = False):
+        xp = input._device.backend.xp
+        if dim is None:
+            if input.numel() == 0:
+                return input.new_full((), float("nan"))
+            return op_cls.apply(input, tuple(range(input.ndim)), False)
+        axis = wrap_dim(dim, input.ndim)
+        if input.ndim and input.shape[axis] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+        x = input if input.ndim else input.reshape(1)
+        index = _median_index(xp, x._data, axis, ignore_nan)
+        result = _values_indices(result_cls, x, index, axis, keepdim or not input.ndim)
+        if not input.ndim:
+            result = result_cls(result[0].reshape(()), result[1].reshape(()))
+        return result
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = ("The lower median (of all elements, or named (values, indices) along "
+                  "``dim``)" + ("; NaN is ignored." if ignore_nan else "; NaN propagates."))
+    return fn
+
+
+median = export(_median("median", False, _MEDIAN, Median))
+nanmedian = export(_median("nanmedian", True, _NANMEDIAN, Nanmedian))
+
+
+@export
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """Named (values, indices): the most frequent value along ``dim`` (smallest on ties) and
+    the last index where it occurs."""
+    axis = wrap_dim(dim, input.ndim)
+    x = input if input.ndim else input.reshape(1)
+    xp = x._device.backend.xp
+    data = xp.moveaxis(x._data, axis, -1)
+    n = data.shape[-1]
+    if n == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
+    ordered = xp.sort(data, axis=-1)
+    positions = xp.arange(n)
+    starts = xp.ones(ordered.shape, dtype=bool)
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    run_start = xp.maximum.accumulate(xp.where(starts, positions, 0), axis=-1)
+    run_length = positions - run_start + 1
+    best = xp.take_along_axis(ordered, run_length.argmax(axis=-1)[..., None], axis=-1)
+    last = xp.where(data == best, positions, -1).max(axis=-1, keepdims=True)
+    index = xp.moveaxis(last, -1, axis)
+    result = _values_indices(_MODE, x, index, axis, keepdim or not input.ndim)
+    if not input.ndim:
+        result = _MODE(result[0].reshape(()), result[1].reshape(()))
+    return result
+
+
+class Unique(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        values, inverse, counts = ctx.xp.unique(x, return_inverse=True, return_counts=True,
+                                                axis=axis)
+        if axis is None:
+            inverse = inverse.reshape(x.shape)
+        return values, inverse.astype(_dtype.int64.np), counts.astype(_dtype.int64.np)
+
+
+@export
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim: int | None = None):
+    """Sorted unique elements (or slices along ``dim``); the output is sorted even when
+    ``sorted=False``, which PyTorch permits."""
+    axis = None if dim is None else wrap_dim(dim, input.ndim)
+    values, inverse, counts = Unique.apply(input, axis)
+    if axis is not None:
+        inverse = inverse.reshape(-1)
+    if not (return_inverse or return_counts):
+        return values
+    return (values,) + ((inverse,) if return_inverse else ()) + \
+        ((counts,) if return_counts else ())
