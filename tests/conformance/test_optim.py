@@ -105,15 +105,16 @@ def test_state_dict_layout_matches_torch(name, options):
             np.testing.assert_allclose(mine.numpy(), value.numpy(), rtol=2e-5, atol=2e-6)
 
 
-def test_lbfgs_strong_wolfe_matches_torch():
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_matches_torch(line_search_fn):
     target = np.linspace(-1, 1, 12).astype(np.float32).reshape(3, 4)
     start = np.zeros((3, 4), np.float32)
     results = []
     for lib in (ember, torch):
         x = lib.tensor(start.copy(), requires_grad=True)
         t = lib.tensor(target)
-        opt = lib.optim.LBFGS([x], lr=1, history_size=5, max_iter=10,
-                              line_search_fn="strong_wolfe")
+        opt = lib.optim.LBFGS([x], lr=1 if line_search_fn else 0.1, history_size=5, max_iter=10,
+                              line_search_fn=line_search_fn)
 
         def closure():
             opt.zero_grad()
