@@ -1,1 +1,603 @@
-"""activation ops (being written)."""
+"""Activation functions, softmax family, dropout and the linear layers' maths.
+
+ReLU, softmax and log-softmax are fused ops (hot, and softmax needs the max-shift for
+stability); everything else is composed from pointwise ops, so its gradient comes for free.
+Branches that could overflow in the unselected side of a ``where`` are clamped first, so no
+``inf * 0`` reaches a gradient.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+from .. import _dtype
+from ..autograd.function import Op
+from .._tensor import Tensor
+from ._inplace import inplace_variant
+from ._registry import export
+from . import pointwise as pw
+from .linalg import matmul
+from .random import rng
+from .shape import chunk
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+
+
+# -- fused ops -------------------------------------------------------------------------------------
+class ReLU(Op):
+    _backward_name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+class Softmax(Op):
+    _backward_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        shifted = x - x.max(axis=dim, keepdims=True)
+        out = ctx.xp.exp(shifted, out=shifted)
+        out /= out.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(Op):
+    _backward_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        xp = ctx.xp
+        out = x - x.max(axis=dim, keepdims=True)
+        out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad - pw.exp(out) * grad.sum(ctx.dim, keepdim=True), None
+
+
+def _softmax_dim(ndim: int) -> int:
+    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _prepare_softmax(input: Tensor, dim, dtype) -> tuple[Tensor, int]:
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    elif not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f'"softmax_lastdim_kernel_impl" not implemented for '
+                           f"'{_long_name(input.dtype)}'")
+    if input.ndim == 0:
+        return input.reshape(1), None
+    from ._util import wrap_dim
+    return input, wrap_dim(dim, input.ndim)
+
+
+def _long_name(dt) -> str:
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(dt.name, dt.name)
+
+
+@export(nn=True)
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: _dtype.dtype | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``, computed with the max subtracted for stability."""
+    x, d = _prepare_softmax(input, dim, dtype)
+    if d is None:
+        return Softmax.apply(x, 0).reshape(())
+    return Softmax.apply(x, d)
+
+
+@export(nn=True)
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: _dtype.dtype | None = None) -> Tensor:
+    """log(softmax(x)) along ``dim``, stable for large inputs."""
+    x, d = _prepare_softmax(input, dim, dtype)
+    if d is None:
+        return LogSoftmax.apply(x, 0).reshape(())
+    return LogSoftmax.apply(x, d)
+
+
+@export(nn=True, function=False, method=False)
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: _dtype.dtype | None = None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(pw.neg(input), dim)
+
+
+# -- rectifiers ------------------------------------------------------------------------------------
+def _relu(input: Tensor) -> Tensor:
+    return ReLU.apply(input)
+
+
+_relu_inplace = inplace_variant(_relu)
+
+
+@export(nn=True)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    return _relu_inplace(input) if inplace else ReLU.apply(input)
+
+
+@export(nn=True)
+def relu_(input: Tensor) -> Tensor:
+    return _relu_inplace(input)
+
+
+def _with_inplace(fn):
+    """``fn(input, ..., inplace=True)`` writes the result into ``input``."""
+    inplace_fn = inplace_variant(fn)
+
+    def run(input, *args, inplace=False):
+        return inplace_fn(input, *args) if inplace else fn(input, *args)
+    return run, inplace_fn
+
+
+def _hardtanh(input, min_val, max_val):
+    return pw.clamp(input, min_val, max_val)
+
+
+_hardtanh_run, _hardtanh_ = _with_inplace(_hardtanh)
+
+
+@export(nn=True, function=False, method=False)
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """Clamp to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh_run(input, min_val, max_val, inplace=inplace)
+
+
+@export(nn=True, function=False, method=False)
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+@export(nn=True, function=False, method=False)
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _leaky_relu(input, negative_slope):
+    return pw.where(input > 0, input, input * negative_slope)
+
+
+_leaky_run, _leaky_ = _with_inplace(_leaky_relu)
+
+
+@export(nn=True, function=False, method=False)
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _leaky_run(input, negative_slope, inplace=inplace)
+
+
+@export(nn=True, function=False, method=False)
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return _leaky_(input, negative_slope)
+
+
+@export(nn=True)
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """leaky_relu with a learned slope per channel (dim 1), or one shared slope."""
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {weight.numel()} and channel size = "
+                           f"{channels}.")
+    if weight.numel() != 1 and input.ndim >= 2:
+        weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    return pw.where(input > 0, input, weight * input)
+
+
+def _elu(input, alpha, scale=1.0, input_scale=1.0):
+    negative = pw.expm1(pw.clamp_max(input, 0.0) * input_scale) * alpha
+    out = pw.where(input > 0, input, negative)
+    return out * scale if scale != 1.0 else out
+
+
+_elu_run, _elu_ = _with_inplace(_elu)
+
+
+@export(nn=True, function=False, method=False)
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return _elu_run(input, alpha, inplace=inplace)
+
+
+@export(nn=True, function=False, method=False)
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return _elu_(input, alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@export(nn=True, method=False)
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    return _elu_run(input, _SELU_ALPHA, _SELU_SCALE, inplace=inplace)
+
+
+@export(nn=True, method=False)
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+@export(nn=True, method=False)
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _elu_run(input, alpha, 1.0, 1.0 / alpha, inplace=inplace)
+
+
+@export(nn=True, method=False)
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def _threshold(input, threshold, value):
+    return pw.where(input > threshold, input, value)
+
+
+_threshold_run, _threshold_ = _with_inplace(_threshold)
+
+
+@export(nn=True, method=False)
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    return _threshold_run(input, threshold, value, inplace=inplace)
+
+
+@export(nn=True, method=False)
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold_(input, threshold, value)
+
+
+# -- smooth activations ----------------------------------------------------------------------------
+@export(nn=True, function=False, method=False)
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x); ``approximate='tanh'`` uses the tanh formula."""
+    if approximate == "none":
+        return input * (pw.erf(input * _SQRT_HALF) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
+        return input * (pw.tanh(inner) + 1.0) * 0.5
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def _silu(input):
+    return input * pw.sigmoid(input)
+
+
+_silu_run, _silu_ = _with_inplace(_silu)
+
+
+@export(nn=True, function=False, method=False)
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
+    return _silu_run(input, inplace=inplace)
+
+
+def _mish(input):
+    return input * pw.tanh(softplus(input))
+
+
+_mish_run, _mish_ = _with_inplace(_mish)
+
+
+@export(nn=True, function=False, method=False)
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return _mish_run(input, inplace=inplace)
+
+
+def _hardswish(input):
+    return input * pw.clamp(input + 3.0, 0.0, 6.0) / 6.0
+
+
+_hardswish_run, _hardswish_ = _with_inplace(_hardswish)
+
+
+@export(nn=True, function=False, method=False)
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    return _hardswish_run(input, inplace=inplace)
+
+
+def _hardsigmoid(input):
+    return pw.clamp(input / 6.0 + 0.5, 0.0, 1.0)
+
+
+_hardsigmoid_run, _hardsigmoid_ = _with_inplace(_hardsigmoid)
+
+
+@export(nn=True, function=False, method=False)
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return _hardsigmoid_run(input, inplace=inplace)
+
+
+@export(nn=True, function=False, method=False)
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta; linear where beta * x > threshold."""
+    scaled = input * beta if beta != 1.0 else input
+    smooth = pw.log1p(pw.exp(pw.clamp_max(scaled, threshold)))
+    if beta != 1.0:
+        smooth = smooth / beta
+    return pw.where(scaled > threshold, input, smooth)
+
+
+@export(nn=True, function=False, method=False)
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (pw.abs(input) + 1.0)
+
+
+@export(nn=True, function=False, method=False)
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), stable for large |x|."""
+    return pw.clamp_max(input, 0.0) - pw.log1p(pw.exp(-pw.abs(input)))
+
+
+@export(nn=True, function=False, method=False)
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - pw.tanh(input)
+
+
+def _check_lambd(input: Tensor, lambd: float) -> None:
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype "
+                           f"{_short_float(input.dtype)}, but found {lambd:g}")
+
+
+def _short_float(dt) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half",
+            "bfloat16": "BFloat16"}.get(dt.name, dt.name)
+
+
+@export(nn=True, function=False, method=False)
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd for x > lambd, x + lambd for x < -lambd, else 0."""
+    _check_lambd(input, lambd)
+    return pw.where(input > lambd, input - lambd,
+                    pw.where(input < -lambd, input + lambd, 0.0))
+
+
+@export(nn=True)
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    return pw.where(pw.abs(input) > lambd, input, 0.0)
+
+
+@export(nn=True, function=False, method=False)
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), where a and b are the halves of ``input`` along ``dim``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    from ._util import wrap_dim
+    d = wrap_dim(dim, input.ndim)
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size "
+                           f"{input.shape[d]}")
+    a, b = chunk(input, 2, d)
+    return a * pw.sigmoid(b)
+
+
+@export(nn=True, method=False)
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Leaky ReLU with a random slope in [lower, upper] (training) or their mean (eval)."""
+    if training:
+        xp = input._device.backend
+        slopes = rng().uniform(lower, upper, tuple(input.shape)).astype(input._data.dtype)
+        slope = Tensor._make(xp.from_host(slopes), input._device)
+        result = pw.where(input >= 0, input, input * slope)
+    else:
+        result = _leaky_relu(input, (lower + upper) / 2)
+    if inplace:
+        from ._inplace import write_inplace
+        return write_inplace(input, result)
+    return result
+
+
+# -- dropout ---------------------------------------------------------------------------------------
+def _check_p(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(input: Tensor, p: float, shape: tuple) -> Tensor:
+    """A {0, 1/(1-p)} mask of ``shape`` in the input's dtype, drawn from the default stream."""
+    keep = rng().random(shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    arr = (keep * scale).astype(input._data.dtype)
+    return Tensor._make(input._device.backend.from_host(arr), input._device)
+
+
+def _apply_mask(input: Tensor, mask: Tensor, inplace: bool) -> Tensor:
+    if inplace:
+        from ._inplace import write_inplace
+        return write_inplace(input, input * mask)
+    return input * mask
+
+
+@export(nn=True, function=False, method=False)
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    return _apply_mask(input, _keep_mask(input, p, tuple(input.shape)), inplace)
+
+
+def _feature_mask_shape(input: Tensor, batched_ndim: int, name: str) -> tuple:
+    shape = tuple(input.shape)
+    if len(shape) == batched_ndim:
+        return shape[:2] + (1,) * (batched_ndim - 2)
+    return shape[:1] + (1,) * (batched_ndim - 2)
+
+
+def _feature_dropout(input, p, training, inplace, batched_ndim, name):
+    _check_p(p)
+    if input.ndim not in (batched_ndim - 1, batched_ndim):
+        raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but "
+                           f"received a {input.ndim}D input. Note that {name} exists to provide "
+                           "channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           "dimension, and an optional batch dimension (i.e. 2D or 3D inputs)."
+                           if batched_ndim == 3 else
+                           f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but "
+                           f"received a {input.ndim}D input.")
+    if not training or p == 0.0:
+        return input
+    mask = _keep_mask(input, p, _feature_mask_shape(input, batched_ndim, name))
+    return _apply_mask(input, mask, inplace)
+
+
+@export(nn=True, function=False, method=False)
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) input."""
+    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+
+
+@export(nn=True, function=False, method=False)
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input."""
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release. To retain the "
+                      "behavior and silence this warning, please use dropout instead. Note that "
+                      "dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D "
+                      "or 4D inputs).", stacklevel=2)
+        _check_p(p)
+        if not training or p == 0.0:
+            return input
+        shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+        return _apply_mask(input, _keep_mask(input, p, shape), inplace)
+    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+
+
+@export(nn=True, function=False, method=False)
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
+    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+
+
+def _alpha_dropout(input, p, training, inplace, feature):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _apply_mask(input, _keep_mask(input, 1.0, tuple(input.shape)), inplace)
+    alpha_prime = -_SELU_ALPHA * _SELU_SCALE
+    a = ((1 - p) * (1 + p * alpha_prime ** 2)) ** -0.5
+    b = -a * alpha_prime * p
+    shape = tuple(input.shape)
+    if feature:
+        shape = shape[:2] + (1,) * (len(shape) - 2)
+    keep = rng().random(shape) >= p
+    dt = input._data.dtype
+    backend = input._device.backend
+    scale = Tensor._make(backend.from_host((keep * a).astype(dt)), input._device)
+    shift = Tensor._make(backend.from_host(((~keep) * (alpha_prime * a) + b).astype(dt)),
+                         input._device)
+    result = input * scale + shift
+    if inplace:
+        from ._inplace import write_inplace
+        return write_inplace(input, result)
+    return result
+
+
+@export(nn=True, function=False, method=False)
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU's zero mean and unit variance."""
+    return _alpha_dropout(input, p, training, inplace, False)
+
+
+@export(nn=True, function=False, method=False)
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels."""
+    return _alpha_dropout(input, p, training, inplace, True)
+
+
+@export(name="dropout", method=False)
+def _torch_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.dropout(input, p, train)``."""
+    return dropout(input, p, train)
+
+
+@export(name="alpha_dropout", method=False)
+def _torch_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    return alpha_dropout(input, p, train)
+
+
+@export(name="feature_alpha_dropout", method=False)
+def _torch_feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    return feature_alpha_dropout(input, p, train)
+
+
+# -- linear layers ---------------------------------------------------------------------------------
+@export(nn=True, function=False, method=False)
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias."""
+    out = matmul(input, weight.t() if weight.ndim == 2 else weight)
+    return out if bias is None else out + bias
+
+
+@export(nn=True, method=False)
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T A_k x2 + b_k for each output k."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError("bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    out_features, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {in2}")
+    flat_weight = weight.permute(1, 0, 2).reshape(in1, out_features * in2)
+    left = matmul(input1, flat_weight)
+    left = left.reshape(tuple(input1.shape[:-1]) + (out_features, in2))
+    out = (left * input2.unsqueeze(-2)).sum(-1)
+    return out if bias is None else out + bias

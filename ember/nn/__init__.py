@@ -1,2 +1,6 @@
 """ember.nn: modules, layers, losses and initialisation (PyTorch's torch.nn)."""
-from . import functional  # noqa: F401
+from .parameter import Parameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import Module  # noqa: F401
+from . import functional, init, parameter, utils  # noqa: F401
+from .parallel import DataParallel  # noqa: F401

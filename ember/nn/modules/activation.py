@@ -1,0 +1,2 @@
+"""activation modules (being written)."""
+__all__: list = []

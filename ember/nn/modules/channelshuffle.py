@@ -1,0 +1,2 @@
+"""channelshuffle layers (being written)."""
+__all__: list = []

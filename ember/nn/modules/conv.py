@@ -1,0 +1,2 @@
+"""conv layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""distance layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""dropout modules (being written)."""
+__all__: list = []

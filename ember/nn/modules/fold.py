@@ -1,0 +1,2 @@
+"""fold layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""instancenorm layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""padding layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""pixelshuffle layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""pooling layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""sparse layers (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""transformer layers (being written)."""
+__all__: list = []

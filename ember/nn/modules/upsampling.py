@@ -1,0 +1,2 @@
+"""upsampling layers (being written)."""
+__all__: list = []
