@@ -1,56 +1,162 @@
-"""Indexing: ``x[key]`` and ``x[key] = value``.
+"""Indexing: ``x[key]``, ``x[key] = value``, and the gather/scatter family.
 
 Basic keys (ints, slices, None, Ellipsis) give views; keys with integer or boolean tensors,
 lists or arrays gather copies (NumPy's advanced indexing, which matches PyTorch's).
+Scatter-style accumulation (index backward, index_add, scatter_add) sorts indices and sums runs
+with ``add.reduceat`` or uses ``bincount`` rather than the slow ``add.at``.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Op, version_counter
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
 from . import _registry
-from ._inplace import check_inplace_allowed, write_inplace
+from ._inplace import check_inplace_allowed, inplace_variant, write_inplace
+from ._registry import export
+from ._util import as_tensor_on, wrap_dim
 
 _state = grad_mode.state
 _BASIC = (int, slice, type(None), type(Ellipsis))
+_INDEX_TYPES = "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables " \
+               "are valid indices (got {})"
 
 
+# -- key preparation -------------------------------------------------------------------------
 def _is_basic(key) -> bool:
     if isinstance(key, tuple):
         return all(isinstance(k, _BASIC) and not isinstance(k, bool) for k in key)
     return isinstance(key, _BASIC) and not isinstance(key, bool)
 
 
-def _convert_key(key, xp):
-    """Tensors in a key become arrays; checks index dtypes as PyTorch does."""
-    if isinstance(key, tuple):
-        return tuple(_convert_one(k, xp) for k in key)
-    return _convert_one(key, xp)
+def _prepare_key(x: Tensor, key):
+    """Validate ``key`` as PyTorch does and turn tensors/lists in it into backend arrays."""
+    xp = x._device.backend.xp
+    if isinstance(key, list) and any(isinstance(k, (list, tuple, Tensor, slice, type(None),
+                                                    type(Ellipsis))) for k in key):
+        key = tuple(key)  # legacy: a list holding sequences or slices is a tuple of indices
+    items = key if isinstance(key, tuple) else (key,)
+    out = []
+    dim = 0
+    shape = x._data.shape
+    for k in items:
+        if isinstance(k, Tensor):
+            dt = k.dtype
+            if dt.is_floating_point or dt.is_complex:
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+            k = k._data.astype(bool) if dt is _dtype.uint8 else k._data
+        elif isinstance(k, (list, np.ndarray)):
+            k = np.asarray(k)
+            if k.dtype.kind in "fu" or k.size == 0:
+                k = k.astype(np.int64)
+            elif k.dtype.kind not in "ib":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+            k = xp.asarray(k)
+        elif isinstance(k, np.integer):
+            k = int(k)
+        elif isinstance(k, slice):
+            k = _check_slice(k)
+        elif not isinstance(k, _BASIC + (bool, np.bool_)):
+            raise IndexError(_INDEX_TYPES.format(type(k).__name__))
+        if x._data.ndim == 0 and isinstance(k, (int, slice)) and not isinstance(k, bool):
+            if isinstance(k, int):
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in "
+                                 "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
+                                 "tensor to a number")
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        if hasattr(k, "dtype") and k.dtype == bool and k.ndim:
+            if dim + k.ndim <= len(shape) and k.shape != shape[dim:dim + k.ndim]:
+                raise IndexError(f"The shape of the mask {list(k.shape)} at index {0} does not "
+                                 f"match the shape of the indexed tensor {list(shape)} at index "
+                                 f"{dim}")
+            dim += k.ndim
+        elif isinstance(k, (int, slice)) and not isinstance(k, bool) or hasattr(k, "dtype"):
+            if isinstance(k, int) and dim < len(shape) and not -shape[dim] <= k < shape[dim]:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
+                                 f"{shape[dim]}")
+            dim += 1
+        out.append(k)
+    if dim > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    return tuple(out) if isinstance(key, tuple) else out[0]
 
 
-def _convert_one(k, xp):
-    if isinstance(k, Tensor):
-        dt = k.dtype
-        if dt.is_floating_point or dt.is_complex:
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return k._data if dt.name != "uint8" else k._data.astype(bool)
-    if isinstance(k, (list, np.ndarray)):
-        arr = np.asarray(k)
-        if arr.dtype.kind == "f":
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return xp.asarray(arr)
-    if isinstance(k, np.integer):
-        return int(k)
-    return k
+def _check_slice(k: slice) -> slice:
+    parts = []
+    for v in (k.start, k.stop, k.step):
+        if isinstance(v, Tensor):
+            v = int(v.item())
+        elif isinstance(v, np.integer):
+            v = int(v)
+        parts.append(v)
+    if parts[2] is not None and parts[2] <= 0:
+        if parts[2] == 0:
+            raise ValueError("slice step cannot be zero")
+        raise ValueError("step must be greater than zero")
+    return slice(*parts)
 
 
-def _index_error(exc: IndexError, shape) -> IndexError:
-    msg = str(exc).replace("axis", "dimension")
-    return IndexError(msg)
+def _index_error(exc: IndexError) -> IndexError:
+    return IndexError(str(exc).replace("axis", "dimension").replace("array", "tensor"))
 
 
+# -- fast accumulation -------------------------------------------------------------------------
+def _wrap_index(xp, index, size: int):
+    return xp.where(index < 0, index + size, index) if index.size and index.min() < 0 else index
+
+
+def _add_rows(xp, out, index, src) -> None:
+    """``out[index[i]] += src[i]`` along the first axis, summing duplicates (out contiguous)."""
+    n = out.shape[0]
+    index = index.reshape(-1)
+    if index.size == 0:
+        return
+    out2 = out.reshape(n, -1)
+    src2 = src.reshape(index.shape[0], -1)
+    if src2.shape[1] == 1 and out.dtype.kind == "f":
+        out2[:, 0] += xp.bincount(index, weights=src2[:, 0], minlength=n).astype(out.dtype)
+        return
+    if out.dtype.kind not in "fc":
+        xp.add.at(out2, index, src2)  # exact integer sums
+        return
+    order = xp.argsort(index, kind="stable")
+    sorted_index = index[order]
+    starts = xp.flatnonzero(xp.concatenate((xp.ones(1, dtype=bool),
+                                            sorted_index[1:] != sorted_index[:-1])))
+    out2[sorted_index[starts]] += xp.add.reduceat(src2[order], starts, axis=0)
+
+
+def _add_flat(xp, flat, positions, values) -> None:
+    """``flat[positions] += values`` for 1-D ``flat``, duplicates summed."""
+    positions = positions.reshape(-1)
+    values = values.reshape(-1)
+    if flat.dtype.kind == "f" and positions.size * 4 >= flat.size:
+        flat += xp.bincount(positions, weights=values, minlength=flat.size).astype(flat.dtype)
+    else:
+        xp.add.at(flat, positions, values)
+
+
+def _rows_key(key, shape):
+    """For keys made only of integer arrays over the leading dims: (flat row index, n rows)."""
+    items = key if isinstance(key, tuple) else (key,)
+    if not items or not all(hasattr(k, "dtype") and k.dtype.kind in "iu" for k in items):
+        return None
+    k = len(items)
+    if k > len(shape):
+        return None
+    if k == 1:
+        return _wrap_index(np, items[0], shape[0]), shape[0]
+    arrays = np.broadcast_arrays(*[_wrap_index(np, a, s) for a, s in zip(items, shape)])
+    return np.ravel_multi_index(arrays, shape[:k]), int(np.prod(shape[:k]))
+
+
+# -- x[key] -------------------------------------------------------------------------------------
 class BasicIndex(Op):
     _is_view = True
     _backward_name = "SliceBackward0"
@@ -75,7 +181,9 @@ class AdvancedIndex(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexPutZeros.apply(grad, ctx.key, ctx.shape, True), None
+        items = ctx.key if isinstance(ctx.key, tuple) else (ctx.key,)
+        has_int = any(hasattr(k, "dtype") and k.dtype.kind in "iu" for k in items)
+        return IndexPutZeros.apply(grad, ctx.key, ctx.shape, has_int), None
 
 
 class IndexPutZeros(Op):
@@ -84,11 +192,19 @@ class IndexPutZeros(Op):
     @staticmethod
     def forward(ctx, grad, key, shape, accumulate):
         ctx.key = key
-        out = ctx.xp.zeros(shape, dtype=grad.dtype)
-        if accumulate:
-            ctx.xp.add.at(out, key, grad)
-        else:
+        xp = ctx.xp
+        out = xp.zeros(shape, dtype=grad.dtype)
+        if not accumulate:
             out[key] = grad
+            return out
+        rows = _rows_key(key, shape)
+        if rows is None:
+            xp.add.at(out, key, grad)
+        else:
+            index, n = rows
+            rest = shape[len(key) if isinstance(key, tuple) else 1:]
+            _add_rows(xp, out.reshape((n,) + rest), index,
+                      xp.broadcast_to(grad, index.shape + rest))
         return out
 
     @staticmethod
@@ -102,44 +218,62 @@ def _getitem(x: Tensor, key):
     return AdvancedIndex.apply(x, key)
 
 
+def basic_index(x: Tensor, key) -> Tensor:
+    """A view of ``x`` for a key of ints/slices/None/Ellipsis (already validated)."""
+    return BasicIndex.apply(x, key)
+
+
 def getitem(self: Tensor, key) -> Tensor:
-    if self._data.ndim == 0 and isinstance(key, (int, slice)) and not isinstance(key, bool):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-    if isinstance(key, list) and key and all(isinstance(k, (slice, type(None), type(Ellipsis)))
-                                             for k in key):
-        key = tuple(key)
-    key = _convert_key(key, self._device.backend.xp)
+    key = _prepare_key(self, key)
     try:
         return _getitem(self, key)
     except IndexError as exc:
-        raise _index_error(exc, self.shape) from None
+        raise _index_error(exc) from None
 
 
+# -- x[key] = value -------------------------------------------------------------------------------
 class IndexPut(Op):
     _backward_name = "IndexPutBackward0"
 
     @staticmethod
-    def forward(ctx, x, value, key):
-        ctx.key = key
+    def forward(ctx, x, value, key, accumulate):
+        ctx.key, ctx.accumulate = key, accumulate
         out = x.copy()
-        out[key] = value
+        if not accumulate:
+            out[key] = value
+            return out
+        rows = _rows_key(key, x.shape)
+        if rows is None:
+            ctx.xp.add.at(out, key, value)
+        else:
+            index, n = rows
+            rest = x.shape[len(key) if isinstance(key, tuple) else 1:]
+            _add_rows(ctx.xp, out.reshape((n,) + rest), index,
+                      ctx.xp.broadcast_to(value, index.shape + rest))
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        grad_x = None
+        grad_x = grad_v = None
         if ctx.needs_input_grad[0]:
-            grad_x = grad.clone()
-            with grad_mode.no_grad():
-                grad_x._data[ctx.key] = 0
-        grad_v = _getitem(grad, ctx.key) if ctx.needs_input_grad[1] else None
-        return grad_x, grad_v, None
+            grad_x = grad if ctx.accumulate else IndexPut.apply(grad, grad.new_zeros(()),
+                                                                ctx.key, False)
+        if ctx.needs_input_grad[1]:
+            grad_v = _getitem(grad, ctx.key)
+        return grad_x, grad_v, None, None
+
+
+def _shape_mismatch(exc: ValueError) -> RuntimeError:
+    m = re.search(r"from shape \(([^)]*)\) into shape \(([^)]*)\)", str(exc))
+    if m is None:
+        return RuntimeError(str(exc))
+    shapes = [[int(s) for s in g.split(",") if s.strip()] for g in m.groups()]
+    return RuntimeError(f"shape mismatch: value tensor of shape {shapes[0]} cannot be broadcast "
+                        f"to indexing result of shape {shapes[1]}")
 
 
 def setitem(self: Tensor, key, value) -> None:
-    xp = self._device.backend.xp
-    key = _convert_key(key, xp)
+    key = _prepare_key(self, key)
     value_requires = isinstance(value, Tensor) and value._requires_grad
     recording = _state.enabled and (self._requires_grad or value_requires)
     if not recording:
@@ -151,25 +285,620 @@ def setitem(self: Tensor, key, value) -> None:
         try:
             self._data[key] = value
         except IndexError as exc:
-            raise _index_error(exc, self.shape) from None
+            raise _index_error(exc) from None
         except ValueError as exc:
-            raise RuntimeError(str(exc)) from None
+            raise _shape_mismatch(exc) from None
         version_counter(self).value += 1
         return
     if _is_basic(key):
-        view = BasicIndex.apply(self, key)
         from .copy import copy_
-        copy_(view, value)
+        copy_(BasicIndex.apply(self, key), value)
         return
-    if not isinstance(value, Tensor):
-        from .creation import tensor
-        value = tensor(value, dtype=self.dtype, device=self.device)
-    elif value.dtype is not self.dtype:
-        value = value.to(self.dtype)
+    value = _value_tensor(self, value)
     check_inplace_allowed(self)
-    write_inplace(self, IndexPut.apply(self.clone() if self._requires_grad else self, value,
-                                       key))
+    try:
+        result = IndexPut.apply(self.clone() if self._requires_grad else self, value, key, False)
+    except ValueError as exc:
+        raise _shape_mismatch(exc) from None
+    write_inplace(self, result)
+
+
+def _value_tensor(self: Tensor, value) -> Tensor:
+    if not isinstance(value, Tensor):
+        return as_tensor_on(value, self, dtype=self.dtype)
+    return value if value.dtype is self.dtype else value.to(self.dtype)
+
+
+@export
+def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
+    """Out-of-place ``input[indices] = values`` (``+=`` with ``accumulate``)."""
+    key = _prepare_key(input, tuple(indices))
+    values = _value_tensor(input, values)
+    try:
+        return IndexPut.apply(input, values, key, bool(accumulate))
+    except IndexError as exc:
+        raise _index_error(exc) from None
+    except ValueError as exc:
+        raise _shape_mismatch(exc) from None
 
 
 _registry.method("__getitem__", getitem)
 _registry.method("__setitem__", setitem)
+
+
+# -- checks shared by the index_* and scatter family --------------------------------------------
+def _check_index(index: Tensor, op: str, int32_ok: bool = True) -> None:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    ok = ("int64", "int32") if int32_ok else ("int64",)
+    if index.dtype.name not in ok:
+        want = "int32 or int64" if int32_ok else "int64"
+        raise RuntimeError(f"{op}(): Expected dtype {want} for index")
+
+
+def _check_bounds(xp, index, size: int, dim: int, exc=RuntimeError, prefix: str = "") -> None:
+    if index.size == 0:
+        return
+    lo, hi = int(index.min()), int(index.max())
+    bad = hi if hi >= size else (lo if lo < -size else None)
+    if bad is not None:
+        raise exc(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def _vector_index(index: Tensor, op: str) -> Tensor:
+    if index.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    return index.reshape(-1) if index.ndim == 0 else index
+
+
+def _type_name(dt) -> str:
+    from ._inplace import _type_name as name
+    return name(dt)
+
+
+# -- index_select / index_add / index_copy / index_fill -----------------------------------------
+@export
+def index_select(input, dim: int, index, *, out=None) -> Tensor:
+    """Slices of ``input`` at ``index`` (a vector) along ``dim``."""
+    _check_index(index, "index_select")
+    index = _vector_index(index, "index_select")
+    d = wrap_dim(dim, input.ndim) if input.ndim else 0
+    size = input._data.shape[d] if input.ndim else 1
+    idx = index._data
+    if idx.size and (int(idx.max()) >= size or int(idx.min()) < -size):
+        bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    x = input.reshape(1) if input.ndim == 0 else input
+    result = _IndexSelect.apply(x, d, idx)
+    if input.ndim == 0:
+        result = result.reshape(())
+    if out is not None:
+        from .pointwise import _out
+        return _out(result, out)
+    return result
+
+
+class _IndexSelect(Op):
+    _backward_name = "IndexSelectBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        return ctx.xp.take(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = _make(ctx.index, ctx.device)
+        return index_add(grad.new_zeros(ctx.shape), ctx.dim, index, grad), None, None
+
+
+
+class IndexAdd(Op):
+    @staticmethod
+    def forward(ctx, x, source, index, dim, alpha):
+        ctx.index, ctx.dim, ctx.alpha = index, dim, alpha
+        xp = ctx.xp
+        out = xp.moveaxis(x, dim, 0).copy()
+        src = xp.moveaxis(source, dim, 0)
+        if alpha != 1:
+            src = src * xp.asarray(alpha, dtype=x.dtype)
+        _add_rows(xp, out, _wrap_index(xp, index, x.shape[dim]), src)
+        return xp.ascontiguousarray(xp.moveaxis(out, 0, dim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_src = None
+        if ctx.needs_input_grad[1]:
+            grad_src = index_select(grad, ctx.dim, _make(ctx.index, ctx.device))
+            if ctx.alpha != 1:
+                grad_src = grad_src * ctx.alpha
+        return grad, grad_src, None, None, None
+
+
+def _check_index_source(input, dim, index, source, op: str) -> tuple:
+    _check_index(index, op)
+    index = _vector_index(index, op)
+    d = wrap_dim(dim, input.ndim)
+    n_src = source._data.shape[d] if source.ndim else 1
+    if index.numel() != n_src:
+        raise RuntimeError(f"{op}(): Number of indices ({index.numel()}) should be equal to "
+                           f"source.size(dim): ({n_src}), for dim: {d}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"{op}(): self ({_type_name(input.dtype)}) and source "
+                           f"({_type_name(source.dtype)}) must have the same scalar type")
+    _check_bounds(None, index._data, input._data.shape[d], d,
+                  IndexError if op == "index_copy_" else RuntimeError,
+                  "index_copy_(): " if op == "index_copy_" else "")
+    return d, index
+
+
+@export
+def index_add(input, dim: int, index, source, *, alpha=1, out=None) -> Tensor:
+    """``input`` with ``alpha * source`` slices added at ``index`` along ``dim``."""
+    d, index = _check_index_source(input, dim, index, source, "index_add_")
+    if source.ndim != input.ndim:
+        source = source.reshape(tuple(1 if i != d else index.numel() for i in range(input.ndim))
+                                if source.ndim == 0 else source.shape)
+    result = IndexAdd.apply(input, source, index._data, d, alpha)
+    if out is not None:
+        from .pointwise import _out
+        return _out(result, out)
+    return result
+
+
+class IndexCopy(Op):
+    @staticmethod
+    def forward(ctx, x, source, index, dim):
+        ctx.index, ctx.dim = index, dim
+        out = x.copy()
+        out[(slice(None),) * dim + (index,)] = source
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = _make(ctx.index, ctx.device)
+        grad_x = index_fill(grad, ctx.dim, index, 0) if ctx.needs_input_grad[0] else None
+        grad_src = index_select(grad, ctx.dim, index) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_src, None, None
+
+
+@export
+def index_copy(input, dim: int, index, source) -> Tensor:
+    """``input`` with slices at ``index`` along ``dim`` replaced by ``source``."""
+    d, index = _check_index_source(input, dim, index, source, "index_copy_")
+    return IndexCopy.apply(input, source, index._data, d)
+
+
+class IndexFill(Op):
+    @staticmethod
+    def forward(ctx, x, value, index, dim):
+        ctx.index, ctx.dim = index, dim
+        out = x.copy()
+        out[(slice(None),) * dim + (index,)] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = _make(ctx.index, ctx.device)
+        grad_x = index_fill(grad, ctx.dim, index, 0) if ctx.needs_input_grad[0] else None
+        grad_v = None
+        if ctx.needs_input_grad[1]:
+            grad_v = index_select(grad, ctx.dim, index).sum()
+        return grad_x, grad_v, None, None
+
+
+@export
+def index_fill(input, dim: int, index, value) -> Tensor:
+    """``input`` with slices at ``index`` along ``dim`` set to ``value``."""
+    _check_index(index, "index_fill_", int32_ok=False)
+    index = _vector_index(index, "index_fill_")
+    d = wrap_dim(dim, input.ndim) if input.ndim else 0
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        value = value.to(input.dtype)
+    _check_bounds(None, index._data, input._data.shape[d] if input.ndim else 1, d, IndexError)
+    return IndexFill.apply(input, value, index._data, d)
+
+
+# -- gather / scatter --------------------------------------------------------------------------
+def _check_gather(op: str, input, dim, index, src=None) -> int:
+    _check_index(index, op, int32_ok=False)
+    nd = input.ndim
+    d = wrap_dim(dim, nd) if nd else 0
+    if index.ndim != nd and not (nd == 0 and index.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{'input' if op == 'gather' else 'self'} tensor")
+    for k in range(index.ndim):
+        if k != d and index._data.shape[k] > input._data.shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(index.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {d}")
+        if src is not None and index._data.shape[k] > src._data.shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(index.shape)} to be no larger than src "
+                               f"{list(src.shape)}")
+    size = input._data.shape[d] if nd else 1
+    idx = index._data
+    if idx.size and (int(idx.max()) >= size or int(idx.min()) < 0):
+        bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    return d
+
+
+def _positions(xp, shape, dim: int, index):
+    """Flat positions into a C-contiguous array of ``shape`` addressed by gather's ``index``."""
+    strides = [1] * len(shape)
+    for k in range(len(shape) - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1]
+    grids = xp.ogrid[tuple(slice(0, n) for n in index.shape)] if index.ndim > 1 else \
+        [xp.arange(index.shape[0])] if index.ndim else []
+    pos = xp.zeros(index.shape, dtype=np.int64)
+    for k in range(len(shape)):
+        pos = pos + (index if k == dim else grids[k]) * strides[k]
+    return pos
+
+
+def _cut(src, shape):
+    if src.shape == tuple(shape):
+        return src
+    return src[tuple(slice(0, n) for n in shape)]
+
+
+class Gather(Op):
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        if x.ndim == 0:
+            return x.reshape(1)[index]
+        return x.reshape(-1)[_positions(ctx.xp, x.shape, dim, index)]
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = _make(ctx.index, ctx.device)
+        return scatter_add(grad.new_zeros(ctx.shape), ctx.dim, index, grad), None, None
+
+
+@export
+def gather(input, dim: int, index, *, sparse_grad: bool = False, out=None) -> Tensor:
+    """``out[i][j][k] = input[index[i][j][k]][j][k]`` (for dim 0), and so on."""
+    d = _check_gather("gather", input, dim, index)
+    src = input if input._data.flags.c_contiguous else input.contiguous()
+    result = Gather.apply(src, index._data, d)
+    if out is not None:
+        from .pointwise import _out
+        return _out(result, out)
+    return result
+
+
+class Scatter(Op):
+    """``input`` with ``src`` (or a scalar) written at gather-style positions; ``reduce`` sums
+    ('add', 'sum'), multiplies ('multiply', 'prod'), or takes 'mean', 'amax', 'amin'."""
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim, reduce, include_self):
+        xp = ctx.xp
+        ctx.index, ctx.dim, ctx.reduce, ctx.include_self = index, dim, reduce, include_self
+        out = xp.array(x, order="C", copy=True)
+        flat = out.reshape(-1)
+        pos = _positions(xp, x.shape, dim, index).reshape(-1)
+        if xp.ndim(src) == 0:
+            values = xp.broadcast_to(xp.asarray(src, dtype=x.dtype), pos.shape)
+        else:
+            values = _cut(src, index.shape).reshape(-1)
+        if reduce is None:
+            flat[pos] = values
+        elif reduce == "sum":
+            if not include_self:
+                flat[pos] = 0
+            _add_flat(xp, flat, pos, values)
+        elif reduce == "prod":
+            if not include_self:
+                flat[pos] = 1
+            xp.multiply.at(flat, pos, values)
+        elif reduce == "mean":
+            counts = xp.bincount(pos, minlength=flat.size)
+            if not include_self:
+                flat[pos] = 0
+            else:
+                counts = counts + 1
+            _add_flat(xp, flat, pos, values)
+            touched = counts > (1 if include_self else 0)
+            if out.dtype.kind in "fc":
+                flat[touched] = flat[touched] / counts[touched].astype(out.dtype)
+            else:
+                flat[touched] = flat[touched] // counts[touched]
+            ctx.counts = xp.maximum(counts, 1).reshape(x.shape)
+        else:
+            ufunc = xp.maximum if reduce == "amax" else xp.minimum
+            if not include_self:
+                flat[pos] = values[0] if values.size else 0
+                ufunc.at(flat, pos, values)
+            else:
+                ufunc.at(flat, pos, values)
+        if reduce in ("prod", "amax", "amin"):
+            ctx.save_for_backward(x, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = _make(ctx.index, ctx.device)
+        dim, reduce = ctx.dim, ctx.reduce
+        need_x, need_src = ctx.needs_input_grad[:2]
+        grad_x = grad_src = None
+        excluded = reduce is None or not ctx.include_self
+        if reduce in (None, "sum", "mean"):
+            g = grad
+            if reduce == "mean":
+                counts = _make(ctx.counts, ctx.device)
+                g = grad / counts.to(grad.dtype)
+            if need_x:
+                grad_x = scatter(g, dim, index, 0.0) if excluded else g
+            if need_src:
+                grad_src = _pad_like(gather(g, dim, index), ctx._src_shape)
+            return grad_x, grad_src, None, None, None, None
+        x, src, out = ctx.saved_tensors
+        if reduce == "prod":
+            if need_x:
+                grad_x = grad * out / x
+                if excluded:
+                    grad_x = scatter(grad_x, dim, index, 0.0)
+            if need_src:
+                grad_src = _pad_like(gather(grad * out, dim, index) / _cut_t(src, index),
+                                     ctx._src_shape)
+            return grad_x, grad_src, None, None, None, None
+        x_is = (x == out).to(grad.dtype)
+        if excluded:
+            x_is = scatter(x_is, dim, index, 0.0)
+        src_cut = _cut_t(src, index)
+        src_is = (src_cut == gather(out, dim, index)).to(grad.dtype)
+        count = scatter_add(x_is, dim, index, src_is)
+        from .pointwise import where
+        share = grad / where(count == 0, 1.0, count)
+        if need_x:
+            grad_x = x_is * share
+        if need_src:
+            grad_src = _pad_like(src_is * gather(share, dim, index), ctx._src_shape)
+        return grad_x, grad_src, None, None, None, None
+
+    @classmethod
+    def apply(cls, x, src, index, dim, reduce, include_self):
+        out = super().apply(x, src, index, dim, reduce, include_self)
+        if out.grad_fn is not None:
+            out.grad_fn._src_shape = tuple(src.shape) if isinstance(src, Tensor) else None
+        return out
+
+
+def _cut_t(src: Tensor, index: Tensor) -> Tensor:
+    if tuple(src.shape) == tuple(index.shape):
+        return src
+    return basic_index(src, tuple(slice(0, n) for n in index.shape))
+
+
+def _pad_like(t: Tensor, shape) -> Tensor:
+    """``t`` in the leading corner of zeros of ``shape`` (src larger than index)."""
+    if shape is None or tuple(t.shape) == tuple(shape):
+        return t
+    key = tuple(slice(0, n) for n in t.shape)
+    return IndexPutZeros.apply(t, key, tuple(shape), False)
+
+
+def _scatter_src(input, src, op: str):
+    if isinstance(src, Tensor):
+        if src.dtype is not input.dtype:
+            raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+        return src
+    if isinstance(src, (int, float, bool, complex, np.generic)):
+        return src
+    raise TypeError(f"{op}(): argument 'src' must be Tensor, not {type(src).__name__}")
+
+
+def _scatter_index(index):
+    return index._data
+
+
+@export
+def scatter(input, dim: int, index, src=None, *, value=None, reduce: str | None = None) -> Tensor:
+    """``input`` with ``src`` (a tensor or scalar ``value``) written at ``index`` along ``dim``."""
+    if src is None:
+        src = value
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    src = _scatter_src(input, src, "scatter")
+    d = _check_gather("scatter", input, dim, index, src if isinstance(src, Tensor) else None)
+    mode = {None: None, "add": "sum", "multiply": "prod"}[reduce]
+    return Scatter.apply(input, src, _scatter_index(index), d, mode, True)
+
+
+@export
+def scatter_add(input, dim: int, index, src) -> Tensor:
+    """``input`` with ``src`` added at ``index`` along ``dim`` (duplicates summed)."""
+    src = _scatter_src(input, src, "scatter_add")
+    d = _check_gather("scatter_add", input, dim, index, src)
+    return Scatter.apply(input, src, _scatter_index(index), d, "sum", True)
+
+
+@export
+def scatter_reduce(input, dim: int, index, src, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """Reduce ``src`` into ``input`` at ``index``: 'sum', 'prod', 'mean', 'amax' or 'amin'."""
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    src = _scatter_src(input, src, "scatter_reduce")
+    d = _check_gather("scatter_reduce", input, dim, index, src)
+    return Scatter.apply(input, src, _scatter_index(index), d, reduce, bool(include_self))
+
+
+# -- masks -----------------------------------------------------------------------------------------
+def _check_mask(mask, op: str) -> None:
+    if not isinstance(mask, Tensor) or mask.dtype is not _dtype.bool_:
+        dt = mask.dtype.name if isinstance(mask, Tensor) else type(mask).__name__
+        dt = {"float32": "float", "float64": "double", "int64": "long"}.get(dt, dt)
+        if op == "masked_select":
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {dt}")
+
+
+@export
+def masked_fill(input, mask, value) -> Tensor:
+    """``input`` with ``value`` where ``mask`` is True (mask broadcasts)."""
+    _check_mask(mask, "masked_fill_")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
+        value = value.to(input.dtype)
+    else:
+        value = as_tensor_on(value, input, dtype=input.dtype)
+    from .pointwise import where
+    return where(mask, value, input)
+
+
+class MaskedScatter(Op):
+    @staticmethod
+    def forward(ctx, x, mask, source):
+        ctx.mask, ctx.src_shape = mask, source.shape
+        out = x.copy()
+        out[mask] = source.reshape(-1)[:int(mask.sum())]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask = _make(ctx.mask, ctx.device)
+        grad_x = grad_src = None
+        if ctx.needs_input_grad[0]:
+            grad_x = masked_fill(grad, mask, 0)
+        if ctx.needs_input_grad[2]:
+            picked = grad[mask]
+            n = 1
+            for s in ctx.src_shape:
+                n *= s
+            from .shape import cat
+            grad_src = cat([picked, picked.new_zeros(n - picked.shape[0])]).reshape(ctx.src_shape)
+        return grad_x, None, grad_src
+
+
+@export
+def masked_scatter(input, mask, source) -> Tensor:
+    """``input`` with the first elements of ``source`` copied where ``mask`` is True."""
+    _check_mask(mask, "masked_scatter_")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"masked_scatter_: expected self and source to have same dtypes but "
+                           f"got {_type_name(input.dtype)} and {_type_name(source.dtype)}")
+    from .shape import broadcast_tensors
+    input, mask = broadcast_tensors(input, mask)
+    if int(mask._data.sum()) > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return MaskedScatter.apply(input.contiguous(), mask._data, source)
+
+
+@export
+def masked_select(input, mask, *, out=None) -> Tensor:
+    """The elements of ``input`` where ``mask`` is True, as a 1-D tensor."""
+    _check_mask(mask, "masked_select")
+    from .shape import broadcast_tensors
+    input, mask = broadcast_tensors(input, mask)
+    result = AdvancedIndex.apply(input, mask._data)
+    if out is not None:
+        from .pointwise import _out
+        return _out(result, out)
+    return result
+
+
+# -- positions of nonzeros, flat indexing ---------------------------------------------------------
+@export
+def nonzero(input, *, out=None, as_tuple: bool = False):
+    """Indices of nonzero elements: an (n, ndim) int64 tensor, or one vector per dim."""
+    xp = input._device.backend.xp
+    data = input._data
+    if as_tuple:
+        return tuple(_make(i.astype(np.int64), input._device)
+                     for i in xp.nonzero(data.reshape(1) if data.ndim == 0 else data))
+    return _make(xp.argwhere(data).astype(np.int64), input._device)
+
+
+@export
+def argwhere(input) -> Tensor:
+    return nonzero(input)
+
+
+def _check_flat(index, numel: int) -> None:
+    idx = index._data
+    if idx.size and (int(idx.max()) >= numel or int(idx.min()) < -numel):
+        bad = int(idx.max()) if int(idx.max()) >= numel else int(idx.min())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {numel} "
+                         "elements.")
+
+
+@export
+def take(input, index) -> Tensor:
+    """Elements of the flattened ``input`` at ``index`` (shaped like ``index``)."""
+    _check_index(index, "take", int32_ok=False)
+    _check_flat(index, input.numel())
+    return AdvancedIndex.apply(input.reshape(-1), index._data)
+
+
+@export
+def take_along_dim(input, indices, dim: int | None = None, *, out=None) -> Tensor:
+    """``gather`` after broadcasting ``input`` and ``indices`` over the other dims."""
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1), out=out)
+    d = wrap_dim(dim, input.ndim)
+    if indices.ndim != input.ndim:
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {input.ndim} dimensions for input, "
+                           f"and {indices.ndim} dimensions for indices")
+    from .shape import broadcast_shapes
+    a, b = list(input.shape), list(indices.shape)
+    a[d] = b[d] = 1
+    shape = list(broadcast_shapes(a, b))
+    in_shape, idx_shape = list(shape), list(shape)
+    in_shape[d], idx_shape[d] = input.shape[d], indices.shape[d]
+    return gather(input.expand(in_shape), d, indices.expand(idx_shape), out=out)
+
+
+class Put(Op):
+    @staticmethod
+    def forward(ctx, x, source, index, accumulate):
+        ctx.index, ctx.accumulate = index, accumulate
+        xp = ctx.xp
+        out = x.copy()
+        flat = out.reshape(-1)
+        idx = _wrap_index(xp, index.reshape(-1), flat.size)
+        if accumulate:
+            _add_flat(xp, flat, idx, source.reshape(-1))
+        else:
+            flat[idx] = source.reshape(-1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = _make(ctx.index, ctx.device)
+        grad_x = grad_src = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad if ctx.accumulate else put(grad, index, grad.new_zeros(index.shape))
+        if ctx.needs_input_grad[1]:
+            grad_src = take(grad, index)
+        return grad_x, grad_src, None, None
+
+
+@export
+def put(input, index, source, accumulate: bool = False) -> Tensor:
+    """``input`` (viewed flat) with ``source`` written (or added) at ``index``."""
+    _check_index(index, "put", int32_ok=False)
+    if index.numel() != source.numel():
+        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {source.numel()}, "
+                           f"index.numel() = {index.numel()}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"put_(): self ({_type_name(input.dtype)}) and source "
+                           f"({_type_name(source.dtype)}) must have the same scalar type")
+    _check_flat(index, input.numel())
+    return Put.apply(input, source, index._data, bool(accumulate))
+
+
+for _fn in (index_add, index_copy, index_fill, scatter, scatter_add, scatter_reduce,
+            masked_fill, masked_scatter, put, index_put):
+    _registry.method(_fn.__name__ + "_", inplace_variant(_fn))
