@@ -792,7 +792,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
 
 
 class Unique(Op):
-    differentiable = False
+    """Recorded like PyTorch's (values require grad) but, as there, not differentiable."""
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -800,7 +800,13 @@ class Unique(Op):
                                                 axis=axis)
         if axis is None:
             inverse = inverse.reshape(x.shape)
-        return values, inverse.astype(_dtype.int64.np), counts.astype(_dtype.int64.np)
+        inverse, counts = inverse.astype(_dtype.int64.np), counts.astype(_dtype.int64.np)
+        ctx.mark_non_differentiable(inverse, counts)
+        return values, inverse, counts
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("the derivative for 'unique' is not implemented.")
 
 
 @export
