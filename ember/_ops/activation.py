@@ -14,6 +14,7 @@ from .. import _dtype
 from ..autograd.function import Op
 from .._tensor import Tensor
 from ._inplace import inplace_variant
+from . import _registry
 from ._registry import export
 from . import pointwise as pw
 from .linalg import matmul
@@ -130,6 +131,11 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     if dtype is not None:
         input = input.to(dtype)
     return softmax(pw.neg(input), dim)
+
+
+# torch.nn.functional also offers the pointwise sigmoid and tanh.
+_registry.NN_FUNCTIONAL["sigmoid"] = pw.sigmoid
+_registry.NN_FUNCTIONAL["tanh"] = pw.tanh
 
 
 # -- rectifiers ------------------------------------------------------------------------------------
