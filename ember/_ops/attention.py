@@ -187,3 +187,157 @@ def _repeat_heads(x: Tensor, repeats: int) -> Tensor:
     shape = x.shape
     expanded = x.unsqueeze(-3).expand(*shape[:-2], repeats, *shape[-2:])
     return expanded.reshape(*shape[:-3], shape[-3] * repeats, *shape[-2:])
+
+
+def _mha_mask(mask, name: str, dtype_like: Tensor) -> Tensor | None:
+    """MultiheadAttention's masks: bool True means *not* allowed; float masks are added."""
+    if mask is None:
+        return None
+    if mask.dtype.is_bool:
+        xp = dtype_like._device.backend.xp
+        kind = dtype_like._data.dtype.type
+        return _make(xp.where(mask._data, kind(-np.inf), kind(0)), dtype_like._device)
+    if not mask.dtype.is_floating_point:
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+    return mask.to(dtype_like.dtype)
+
+
+def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    out = x @ weight.t()
+    return out if bias is None else out + bias
+
+
+def _pad_last(t: Tensor | None) -> Tensor | None:
+    """Append one zero column to a mask (for the extra bias_k / zero-attention key)."""
+    if t is None:
+        return None
+    return _registry.FUNCTIONS["cat"]([t, t.new_zeros(t.shape[:-1] + (1,))], -1)
+
+
+@export(method=False, function=False, nn=True)
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
+                                 embed_dim_to_check: int, num_heads: int,
+                                 in_proj_weight: Tensor | None, in_proj_bias: Tensor | None,
+                                 bias_k: Tensor | None, bias_v: Tensor | None,
+                                 add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor,
+                                 out_proj_bias: Tensor | None, training: bool = True,
+                                 key_padding_mask: Tensor | None = None,
+                                 need_weights: bool = True, attn_mask: Tensor | None = None,
+                                 use_separate_proj_weight: bool = False,
+                                 q_proj_weight: Tensor | None = None,
+                                 k_proj_weight: Tensor | None = None,
+                                 v_proj_weight: Tensor | None = None,
+                                 static_k: Tensor | None = None, static_v: Tensor | None = None,
+                                 average_attn_weights: bool = True,
+                                 is_causal: bool = False) -> tuple:
+    """Sequence-first multi-head attention (``(L, N, E)`` or unbatched ``(L, E)``).
+
+    Returns ``(output, weights)``; weights are ``None`` unless ``need_weights``.
+    """
+    cat = _registry.FUNCTIONS["cat"]
+    is_batched = query.dim() == 3
+    if not is_batched:
+        if query.dim() != 2:
+            raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but "
+                                 f"received {query.dim()}-D query tensor")
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {embed_dim}")
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if key.shape[:2] != value.shape[:2]:
+        raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape "
+                             f"{tuple(value.shape)}")
+    # -- input projections: one matmul for self-attention -------------------------------------
+    if not use_separate_proj_weight:
+        if query is key and key is value:
+            packed = _linear(query, in_proj_weight, in_proj_bias)
+            q, k, v = (packed[..., :embed_dim], packed[..., embed_dim:2 * embed_dim],
+                       packed[..., 2 * embed_dim:])
+        else:
+            w, b = in_proj_weight, in_proj_bias
+            bs = (None, None, None) if b is None else \
+                (b[:embed_dim], b[embed_dim:2 * embed_dim], b[2 * embed_dim:])
+            q = _linear(query, w[:embed_dim], bs[0])
+            k = _linear(key, w[embed_dim:2 * embed_dim], bs[1])
+            v = _linear(value, w[2 * embed_dim:], bs[2])
+    else:
+        b = in_proj_bias
+        bs = (None, None, None) if b is None else \
+            (b[:embed_dim], b[embed_dim:2 * embed_dim], b[2 * embed_dim:])
+        q = _linear(query, q_proj_weight, bs[0])
+        k = _linear(key, k_proj_weight, bs[1])
+        v = _linear(value, v_proj_weight, bs[2])
+    # -- masks --------------------------------------------------------------------------------
+    attn_mask = _mha_mask(attn_mask, "attn_mask", q)
+    key_padding_mask = _mha_mask(key_padding_mask, "key_padding_mask", q)
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(tgt_len, src_len)}.")
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.dim() == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError("bias cannot be added to static key/value.")
+        k = cat([k, bias_k.expand(1, bsz, embed_dim)])
+        v = cat([v, bias_v.expand(1, bsz, embed_dim)])
+        attn_mask = _pad_last(attn_mask)
+        key_padding_mask = _pad_last(key_padding_mask)
+    # -- heads: (L, N, E) -> (N, H, L, head_dim) ------------------------------------------------
+    q = q.reshape(tgt_len, bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    if static_k is None:
+        k = k.reshape(k.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    else:
+        k = static_k.reshape(bsz, num_heads, static_k.shape[1], head_dim)
+    if static_v is None:
+        v = v.reshape(v.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    else:
+        v = static_v.reshape(bsz, num_heads, static_v.shape[1], head_dim)
+    if add_zero_attn:
+        k = cat([k, k.new_zeros(k.shape[:2] + (1, head_dim))], 2)
+        v = cat([v, v.new_zeros(v.shape[:2] + (1, head_dim))], 2)
+        attn_mask = _pad_last(attn_mask)
+        key_padding_mask = _pad_last(key_padding_mask)
+    src_len = k.shape[2]
+    mask = None
+    if attn_mask is not None:
+        mask = attn_mask if attn_mask.shape[0] == 1 else \
+            attn_mask.reshape(bsz, num_heads, tgt_len, src_len)
+    if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
+                                 f"{tuple(key_padding_mask.shape)}")
+        padding = key_padding_mask.reshape(bsz, 1, 1, src_len)
+        mask = padding if mask is None else mask + padding
+    if not training:
+        dropout_p = 0.0
+    out, weights = attention(q, k, v, mask, dropout_p, 1.0 / math.sqrt(head_dim),
+                             empty_rows_zero=not need_weights)
+    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
+    out = _linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    if not is_batched:
+        out = out.squeeze(1)
+    if not need_weights:
+        return out, None
+    if average_attn_weights:
+        weights = weights.mean(1)
+    if not is_batched:
+        weights = weights.squeeze(0)
+    return out, weights
