@@ -344,12 +344,12 @@ def sqrt(input, *, out=None) -> Tensor:
     return _out(Sqrt.apply(to_float(input)), out)
 
 
-@export
+@export(nn=True)
 def tanh(input, *, out=None) -> Tensor:
     return _out(Tanh.apply(to_float(input)), out)
 
 
-@export
+@export(nn=True)
 def sigmoid(input, *, out=None) -> Tensor:
     return _out(Sigmoid.apply(to_float(input)), out)
 
