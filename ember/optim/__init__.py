@@ -1,4 +1,5 @@
 """ember.optim: optimisers and learning-rate schedules, as torch.optim."""
+from . import lr_scheduler  # noqa: F401
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -12,4 +13,4 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "LBFGS"]
+           "NAdam", "RAdam", "LBFGS", "lr_scheduler"]
