@@ -174,3 +174,59 @@ def test_op_matches_torch(spec, dtype):
             assert e.grad is None or not np.any(e.grad.numpy())
         else:
             np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(force=True), **tol)
+
+
+COMPLEX_SPECS = [
+    _s("sgn", lambda m, z: m.sgn(z)),
+    _s("conj_real_imag", lambda m, z: (m.real(z.conj()), z.imag)),
+    _s("prod", lambda m, z: m.prod(z, 1)),
+    _s("cumprod", lambda m, z: m.cumprod(z, 0)),
+    _s("var", lambda m, z: m.var(z, 1)),
+    _s("sin_exp2", lambda m, z: m.sin(z) + m.log1p(z)),
+]
+
+
+@pytest.mark.parametrize("spec", COMPLEX_SPECS, ids=[s.name for s in COMPLEX_SPECS])
+def test_complex_op_matches_torch(spec):
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal(S) + 1j * rng.standard_normal(S)
+    e_in = ember.tensor(data, requires_grad=True)
+    t_in = torch.tensor(data, requires_grad=True)
+    e_out, t_out = _flatten(spec.fn(ember, e_in)), _flatten(spec.fn(torch, t_in))
+    e_loss = t_loss = 0
+    for e, t in zip(e_out, t_out):
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-9, atol=1e-9)
+        weight = rng.standard_normal(tuple(t.shape))
+        e_loss = e_loss + (e * ember.tensor(weight)).abs().sum()
+        t_loss = t_loss + (t * torch.tensor(weight)).abs().sum()
+    e_loss.backward()
+    t_loss.backward()
+    np.testing.assert_allclose(e_in.grad.numpy(), t_in.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+INT_SPECS = [
+    _s("prod", lambda m, x: m.prod(x, 0)),
+    _s("cumsum_bool", lambda m, x: m.cumsum(x > 1, 1)),
+    _s("cumprod_int32", lambda m, x: m.cumprod(x.int(), 1)),
+    _s("sum_amax_amin", lambda m, x: (m.amax(x, 1), m.amin(x.short(), 0))),
+    _s("all_any_uint8", lambda m, x: (m.all(x.to(m.uint8)), m.any(x.to(m.uint8), 0))),
+    _s("max_min_dim", lambda m, x: (m.max(x, 1), m.min(x, 0))),
+    _s("sort_topk", lambda m, x: (m.sort(x, descending=True, stable=True), m.topk(x, 2).values)),
+    _s("median_mode", lambda m, x: (m.median(x, 1), m.mode(x, 0), m.median(x))),
+    _s("square_bool", lambda m, x: m.square(x > 1)),
+    _s("bitwise", lambda m, x: ((x & 3) | (x ^ 5), ~x, x % 3)),
+    _s("count_nonzero", lambda m, x: m.count_nonzero(x, (0, 1))),
+    _s("unique_dim", lambda m, x: m.unique(x, dim=0, return_inverse=True, return_counts=True)),
+]
+
+
+@pytest.mark.parametrize("spec", INT_SPECS, ids=[s.name for s in INT_SPECS])
+def test_integer_op_matches_torch(spec):
+    data = np.random.default_rng(2).integers(0, 4, (4, 5))
+    e_out = _flatten(spec.fn(ember, ember.tensor(data)))
+    t_out = _flatten(spec.fn(torch, torch.tensor(data)))
+    flat_e = [v for o in e_out for v in _flatten(o)]
+    flat_t = [v for o in t_out for v in _flatten(o)]
+    for e, t in zip(flat_e, flat_t):
+        assert str(e.dtype).split(".")[1] == str(t.dtype).split(".")[1]
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
