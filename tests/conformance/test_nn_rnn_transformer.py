@@ -174,3 +174,79 @@ def test_pad_sequence_matches_torch(batch_first, padding_side):
     e = ember_rnn_utils.pad_sequence([ember.tensor(s) for s in seqs], batch_first=batch_first,
                                      padding_value=1.5, padding_side=padding_side)
     _close(e, t)
+
+
+# kwargs for the module, call options, key/value source ("self", "cross", "kvdim"), unbatched
+MHA_SPECS = [
+    ({}, {}, "self", False),
+    ({}, {"need_weights": False}, "self", False),
+    ({}, {"average_attn_weights": False}, "cross", False),
+    ({"batch_first": True}, {"attn_mask": "bool"}, "self", False),
+    ({}, {"attn_mask": "float"}, "cross", False),
+    ({}, {"attn_mask": "bool3d"}, "self", False),
+    ({}, {"key_padding_mask": "bool"}, "cross", False),
+    ({"batch_first": True}, {"key_padding_mask": "float", "attn_mask": "bool"}, "self", False),
+    ({"kdim": 3, "vdim": 5}, {}, "kvdim", False),
+    ({"kdim": 3, "vdim": 5, "batch_first": True}, {"need_weights": False}, "kvdim", False),
+    ({"bias": False}, {}, "self", False),
+    ({"add_bias_kv": True}, {"key_padding_mask": "bool"}, "cross", False),
+    ({"add_zero_attn": True}, {"attn_mask": "float"}, "self", False),
+    ({"add_bias_kv": True, "add_zero_attn": True}, {}, "cross", False),
+    ({}, {}, "self", True),
+    ({}, {"attn_mask": "bool", "key_padding_mask": "bool"}, "cross", True),
+]
+
+
+def _mha_masks(opts, rng, tgt_len, src_len, batch, heads, unbatched):
+    t_opts, e_opts = {}, {}
+    for name, kind in opts.items():
+        if name not in ("attn_mask", "key_padding_mask"):
+            t_opts[name] = e_opts[name] = kind
+            continue
+        if name == "attn_mask":
+            shape = (batch * heads, tgt_len, src_len) if kind == "bool3d" else (tgt_len, src_len)
+        else:
+            shape = (src_len,) if unbatched else (batch, src_len)
+        if kind.startswith("bool"):
+            mask = rng.random(shape) < 0.3
+            mask[..., 0] = False  # every query keeps at least one key
+        else:
+            mask = rng.standard_normal(shape)
+        t_opts[name], e_opts[name] = torch.tensor(mask), ember.tensor(mask)
+    return t_opts, e_opts
+
+
+@pytest.mark.parametrize("kwargs,opts,source,unbatched", MHA_SPECS)
+def test_multihead_attention_matches_torch(kwargs, opts, source, unbatched):
+    rng = np.random.default_rng(4)
+    embed, heads, tgt_len, src_len, batch = 8, 2, 4, 5, 3
+    torch_m = torch.nn.MultiheadAttention(embed, heads, **kwargs).double()
+    ember_m = ember.nn.MultiheadAttention(embed, heads, **kwargs).double()
+    _copy_weights(torch_m, ember_m)
+    batch_first = kwargs.get("batch_first", False)
+
+    def shape(length, dim):
+        if unbatched:
+            return (length, dim)
+        return (batch, length, dim) if batch_first else (length, batch, dim)
+
+    tq, eq = _pair(shape(tgt_len, embed), rng)
+    if source == "self":
+        (tk, ek), (tv, ev), src_len = (tq, eq), (tq, eq), tgt_len
+    else:
+        tk, ek = _pair(shape(src_len, kwargs.get("kdim", embed)), rng)
+        tv, ev = _pair(shape(src_len, kwargs.get("vdim", embed)), rng)
+    t_opts, e_opts = _mha_masks(opts, rng, tgt_len, src_len, batch, heads, unbatched)
+    t_out, t_w = torch_m(tq, tk, tv, **t_opts)
+    e_out, e_w = ember_m(eq, ek, ev, **e_opts)
+    _close(e_out, t_out)
+    assert (e_w is None) == (t_w is None)
+    loss_t, loss_e = t_out.pow(2).sum(), e_out.pow(2).sum()
+    if t_w is not None:
+        _close(e_w, t_w)
+        loss_t, loss_e = loss_t + (t_w * t_w).sum(), loss_e + (e_w * e_w).sum()
+    loss_t.backward()
+    loss_e.backward()
+    for e_in, t_in in ((eq, tq), (ek, tk), (ev, tv)):
+        _close(e_in.grad, t_in.grad)
+    _compare_grads(torch_m, ember_m)
