@@ -480,3 +480,200 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """Transposed 3-D convolution; ``weight`` is (C_in, C_out/groups, kD, kH, kW)."""
     return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
+
+
+# -- gather / scatter-add along one dim (padding modes, nearest resampling, embedding) ----------
+class TakeOp(Op):
+    """``x`` read at integer ``index`` along ``axis`` (index dims replace that axis)."""
+
+    _backward_name = "IndexSelectBackward0"
+
+    @staticmethod
+    def forward(ctx, x, index, axis, scale=None):
+        ctx.size, ctx.axis = x.shape[axis], axis
+        ctx.save_for_backward(index, scale)
+        return ctx.xp.take(x, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, scale = ctx.saved_tensors
+        axis, k = ctx.axis, index.ndim
+        flat = index.reshape(-1)
+        g = grad.reshape(tuple(grad.shape[:axis]) + (-1,) + tuple(grad.shape[axis + k:]))
+        if scale is not None:
+            g = g * scale.reshape((-1,) + (1,) * (g.ndim - axis - 1))
+        return IndexAddOp.apply(g, flat, axis, ctx.size), None, None, None
+
+
+class IndexAddOp(Op):
+    """Slices of ``values`` along ``axis`` summed into zeros of length ``size`` at ``index`` (1-D),
+    by one sort and one ``add.reduceat`` (no ``add.at``)."""
+
+    _backward_name = "IndexAddBackward0"
+
+    @staticmethod
+    def forward(ctx, values, index, axis, size):
+        xp = ctx.xp
+        ctx.axis = axis
+        ctx.save_for_backward(index)
+        moved = xp.moveaxis(values, axis, 0)
+        out = xp.zeros((size,) + moved.shape[1:], dtype=values.dtype)
+        if index.size:
+            order = xp.argsort(index, kind="stable")
+            ordered = index[order]
+            starts = xp.flatnonzero(xp.concatenate((xp.ones(1, dtype=bool),
+                                                    ordered[1:] != ordered[:-1])))
+            out[ordered[starts]] = xp.add.reduceat(moved[order], starts, axis=0)
+        return xp.moveaxis(out, 0, axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, = ctx.saved_tensors
+        return TakeOp.apply(grad, index, ctx.axis), None, None, None
+
+
+# -- padding -------------------------------------------------------------------------------------
+class ConstantPadOp(Op):
+    """Pads (low, high) per trailing dim with ``value``; negative amounts crop."""
+
+    _backward_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, pads, value):
+        xp = ctx.xp
+        lead = x.ndim - len(pads)
+        ctx.pads = pads
+        shape = x.shape[:lead] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[lead:], pads))
+        if any(s < 0 for s in shape):
+            raise RuntimeError(f"The input size {x.shape[lead]}, plus negative padding "
+                               f"{pads[0][0]} and {pads[0][1]} resulted in a negative output "
+                               f"size, which is invalid. Check dimension {lead} of your input.")
+        out = xp.full(shape, value, dtype=x.dtype)
+        src = [slice(None)] * lead
+        dst = [slice(None)] * lead
+        for n, (lo, hi) in zip(x.shape[lead:], pads):
+            src.append(slice(max(0, -lo), n - max(0, -hi)))
+            dst.append(slice(max(0, lo), max(0, lo) + max(0, n - max(0, -lo) - max(0, -hi))))
+        out[tuple(dst)] = x[tuple(src)]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ConstantPadOp.apply(grad, tuple((-lo, -hi) for lo, hi in ctx.pads), 0), None, None
+
+
+def _pad_index(xp, n: int, lo: int, hi: int, mode: str):
+    if mode == "circular":  # wraps within what is left after cropping, as PyTorch does
+        start = max(0, -lo)
+        kept = n - start - max(0, -hi)
+        return xp.arange(-max(lo, 0), kept + max(hi, 0)) % kept + start
+    pos = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        pos = xp.abs(pos)
+        return xp.where(pos >= n, 2 * (n - 1) - pos, pos)
+    return xp.clip(pos, 0, n - 1)
+
+
+_PAD_HELP = ("Supported combinations for non-constant padding:\n"
+             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+@export(nn=True, method=False)
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad trailing dims by ``pad`` = (last_lo, last_hi, prev_lo, prev_hi, ...); modes
+    'constant' (any dims, negative crops), 'reflect', 'replicate', 'circular'."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    k = len(pad) // 2
+    if k > input.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{input.ndim}")
+    pads = tuple((pad[2 * i], pad[2 * i + 1]) for i in range(k))[::-1]
+    if mode == "constant":
+        return ConstantPadOp.apply(input, pads, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if k not in (1, 2, 3) or input.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D "
+                                  f"input tensor.\n{_PAD_HELP}")
+    xp = input._device.backend.xp
+    out = input
+    for i, (lo, hi) in enumerate(pads):
+        axis = input.ndim - k + i
+        n = input.shape[axis]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"Argument #{2 * input.ndim}: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding ({lo}, {hi}) "
+                               f"at dimension {axis} of input {_dims(input.shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if lo == 0 and hi == 0:
+            continue
+        index = Tensor._make(_pad_index(xp, n, lo, hi, mode), input._device)
+        out = TakeOp.apply(out, index, axis)
+    return out
+
+
+# -- unfold / fold -------------------------------------------------------------------------------
+def _patch_weight(like: Tensor, channels: int, kernel: tuple) -> Tensor:
+    """One-hot conv weight (C*K, 1, *kernel): output channel c*K + k copies offset k of c."""
+    xp = like._device.backend.xp
+    count = math.prod(kernel)
+    eye = xp.eye(count, dtype=like._data.dtype).reshape((count, 1) + kernel)
+    return Tensor._make(xp.tile(eye, (channels, 1) + (1,) * len(kernel)), like._device)
+
+
+@export(nn=True, method=False)
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding local blocks of (N, C, H, W) as columns: (N, C*kH*kW, L)."""
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got "
+                                  f"{input.ndim}D)")
+    kernel = _tuple(kernel_size, 2, "kernel_size")
+    batched = input.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    channels = x.shape[1]
+    pad_ = _tuple(padding, 2, "padding")
+    geom = _Geom(_tuple(stride, 2, "stride"), tuple((p, p) for p in pad_),
+                 _tuple(dilation, 2, "dilation"), channels)
+    cols = ConvolutionOp.apply(x, _patch_weight(x, channels, kernel), None, geom)
+    cols = cols.reshape(x.shape[0], channels * math.prod(kernel), -1)
+    return cols if batched else cols.squeeze(0)
+
+
+@export(nn=True, method=False)
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sums columns (N, C*kH*kW, L) back into (N, C, *output_size); unfold's adjoint."""
+    if input.ndim not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input "
+                                  f"Tensors are supported (got {input.ndim}D)")
+    kernel = _tuple(kernel_size, 2, "kernel_size")
+    out_size = _tuple(output_size, 2, "output_size")
+    batched = input.ndim == 3
+    x = input if batched else input.unsqueeze(0)
+    count = math.prod(kernel)
+    if x.shape[1] % count:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={x.shape[1]} and "
+                           f"kernel_size=({kernel[0]}, {kernel[1]})")
+    channels = x.shape[1] // count
+    pad_ = _tuple(padding, 2, "padding")
+    geom = _Geom(_tuple(stride, 2, "stride"), tuple((p, p) for p in pad_),
+                 _tuple(dilation, 2, "dilation"), channels)
+    blocks = geom.out_size(out_size, kernel)
+    if math.prod(blocks) != x.shape[2]:
+        raise RuntimeError(f"Given output_size=({out_size[0]}, {out_size[1]}), kernel_size="
+                           f"({kernel[0]}, {kernel[1]}), dilation={list(geom.dilation)}, "
+                           f"padding={list(pad_)}, stride={list(geom.stride)}, expected size of "
+                           f"input's dimension 2 to match the calculated number of sliding "
+                           f"blocks {blocks[0]} * {blocks[1]} = {math.prod(blocks)}, but got "
+                           f"input.size(2)={x.shape[2]}.")
+    cols = x.reshape((x.shape[0], x.shape[1]) + blocks)
+    out = ConvTransposeOp.apply(cols, _patch_weight(x, channels, kernel), None, geom, out_size)
+    return out if batched else out.squeeze(0)

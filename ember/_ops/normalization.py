@@ -5,8 +5,8 @@ throughout, with the running statistics updated in place. When its gradient is i
 differentiated (``create_graph=True``) the backward is computed with Ember ops from the same
 formula, so second derivatives stay exact. Everything else is a composite of Ember ops.
 
-Embedding lookups are row gathers whose gradient is a sorted ``np.add.reduceat`` scatter
-(``_RowScatterAdd``); the gather and the scatter are each other's gradient.
+Embedding lookups are row gathers (``TakeOp``) whose gradient is a sorted ``np.add.reduceat``
+scatter (``IndexAddOp``); the gather and the scatter are each other's gradient.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from .._tensor import Tensor
 from ._registry import export
-from .conv import ConvolutionOp, _Geom
+from .conv import ConvolutionOp, IndexAddOp, TakeOp, _Geom
 from .pooling import _FlatGather
 from .reduce import mean, var
 from .shape import reshape
@@ -262,50 +262,6 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 
 
 # -- embedding ---------------------------------------------------------------------------------
-class _RowGather(Op):
-    """weight[index] for weight (V, *) and an integer index array of any shape."""
-
-    _backward_name = "EmbeddingBackward0"
-
-    @staticmethod
-    def forward(ctx, weight, index, row_scale=None):
-        ctx.rows = weight.shape[0]
-        ctx.save_for_backward(index, row_scale)
-        return weight[index]
-
-    @staticmethod
-    def backward(ctx, grad):
-        index, row_scale = ctx.saved_tensors
-        flat = index.reshape(-1)
-        g = grad.reshape((flat.shape[0],) + tuple(grad.shape[index.ndim:]))
-        if row_scale is not None:
-            g = g * row_scale.reshape((-1,) + (1,) * (g.ndim - 1))
-        return _RowScatterAdd.apply(g, flat, ctx.rows), None, None
-
-
-class _RowScatterAdd(Op):
-    """Rows of ``values`` (M, *) summed into zeros (rows, *) at ``index`` (M,)."""
-
-    @staticmethod
-    def forward(ctx, values, index, rows):
-        xp = ctx.xp
-        ctx.save_for_backward(index)
-        out = xp.zeros((rows,) + values.shape[1:], dtype=values.dtype)
-        if index.size == 0:
-            return out
-        order = xp.argsort(index, kind="stable")
-        ordered = index[order]
-        starts = xp.flatnonzero(xp.concatenate((xp.ones(1, dtype=bool),
-                                                ordered[1:] != ordered[:-1])))
-        out[ordered[starts]] = xp.add.reduceat(values[order], starts, axis=0)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        index, = ctx.saved_tensors
-        return _RowGather.apply(grad, index), None, None
-
-
 def _check_indices(input: Tensor, fn: str = "embedding"):
     if input._data.dtype.kind not in "iu":
         name = {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
@@ -358,7 +314,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         if padding_idx is not None:
             scale[flat == padding_idx] = 0
         row_scale = _wrap(scale, weight)
-    return _RowGather.apply(weight, _wrap(index, weight), row_scale)
+    return TakeOp.apply(weight, _wrap(index, weight), 0, row_scale)
 
 
 @export(nn=True, method=False)
@@ -413,7 +369,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     dim = weight.shape[1]
     if mode == "max":
         return _bag_max(emb, bag_of, counts, bags, dim)
-    out = _RowScatterAdd.apply(emb, _wrap(bag_of, input), bags)
+    out = IndexAddOp.apply(emb, _wrap(bag_of, input), 0, bags)
     if mode == "mean":
         out = out / _wrap(xp.maximum(counts, 1).astype(weight._data.dtype)[:, None], weight)
     return out
