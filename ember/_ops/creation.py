@@ -7,7 +7,9 @@ import numpy as np
 
 from .. import _dtype
 from .._device import to_device
+from ..autograd.function import Op
 from .._tensor import Tensor, _make
+from . import _registry
 from ._registry import export
 from ._util import _infer_dtype
 
@@ -218,3 +220,150 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, devi
 @export(method=False)
 def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.array(value, dtype=_np_dtype(dtype)), device, requires_grad)
+
+
+# -- index grids ---------------------------------------------------------------------------------
+def _triangle_indices(row: int, col: int, offset: int, upper: bool, dtype, device) -> Tensor:
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else
+                           f"col must be non-negative, got{col}")
+    rows, cols = np.indices((row, col))
+    keep = (cols - rows >= offset) if upper else (cols - rows <= offset)
+    out = np.stack((rows[keep], cols[keep]))
+    return _finish(out.astype(_np_dtype(dtype, _dtype.int64)), device, False)
+
+
+@export(method=False)
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) row/column indices of the lower triangle of a ``row`` x ``col`` matrix."""
+    return _triangle_indices(row, col, offset, False, dtype, device)
+
+
+@export(method=False)
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) row/column indices of the upper triangle of a ``row`` x ``col`` matrix."""
+    return _triangle_indices(row, col, offset, True, dtype, device)
+
+
+@export(method=False)
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids (expanded views) from 1-D tensors; 'ij' (default) or 'xy' indexing."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f"{indexing}")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: {t}")
+    for t in tensors[1:]:
+        if t.dtype is not tensors[0].dtype:
+            raise RuntimeError("torch.meshgrid: Expected all tensors in the tensor list to have "
+                               "the same dtype.")
+    flat = [t.reshape(-1) for t in tensors]
+    swap = indexing == "xy" and len(flat) >= 2
+    if swap:
+        flat[0], flat[1] = flat[1], flat[0]
+    shape = tuple(t.shape[0] for t in flat)
+    grids = []
+    for i, t in enumerate(flat):
+        lifted = [1] * len(flat)
+        lifted[i] = shape[i]
+        grids.append(t.reshape(lifted).expand(shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+# -- complex numbers ----------------------------------------------------------------------------
+class Complex(Op):
+    @staticmethod
+    def forward(ctx, real, imag):
+        return real + 1j * imag if real.dtype == np.float64 else \
+            (real + np.complex64(1j) * imag).astype(np.complex64)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.real, grad.imag
+
+
+@export(method=False)
+def complex(real, imag, *, out=None) -> Tensor:
+    """A complex tensor from real and imaginary parts (float32 -> complex64, float64 ->
+    complex128)."""
+    if real.dtype is not imag.dtype:
+        raise RuntimeError(f"Expected object of scalar type {_type_name(real.dtype)} but got "
+                           f"scalar type {_type_name(imag.dtype)} for second argument")
+    if real.dtype not in (_dtype.float32, _dtype.float64, _dtype.float16):
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{_type_name(real.dtype)} and {_type_name(imag.dtype)}")
+    return _maybe_out(Complex.apply(real, imag), out)
+
+
+@export(method=False)
+def polar(abs, angle, *, out=None) -> Tensor:
+    """The complex tensor ``abs * (cos(angle) + i sin(angle))``."""
+    return complex(abs * angle.cos(), abs * angle.sin(), out=out)
+
+
+def _maybe_out(result: Tensor, out) -> Tensor:
+    if out is None:
+        return result
+    from .pointwise import _out
+    return _out(result, out)
+
+
+def _type_name(dt) -> str:
+    from ._inplace import _type_name as name
+    return name(dt)
+
+
+# -- in-place fills ------------------------------------------------------------------------------
+class Fill(Op):
+    """``x`` overwritten by ``value`` (an array or scalar); no gradient reaches the old ``x``."""
+
+    _backward_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, x, value):
+        out = ctx.xp.empty_like(x)
+        out[...] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, grad.sum() if ctx.needs_input_grad[1] else None
+
+
+def fill_with(self: Tensor, value) -> Tensor:
+    """Write ``value`` (scalar, array or 0-dim tensor) over ``self`` in place."""
+    from ._inplace import write_inplace
+    if isinstance(value, Tensor) and value.dtype is not self.dtype:
+        value = value.to(self.dtype)
+    return write_inplace(self, Fill.apply(self, value))
+
+
+def fill_(self: Tensor, value) -> Tensor:
+    """Set every element to ``value`` (a number or 0-dim tensor)."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions.")
+    if isinstance(value, Tensor) and value._device is not self._device:
+        value = value.to(self._device)
+    return fill_with(self, value)
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Set every element to zero."""
+    return fill_with(self, 0)
+
+
+_registry.method("fill_", fill_)
+_registry.method("zero_", zero_)
