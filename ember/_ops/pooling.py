@@ -17,7 +17,7 @@ import numpy as np
 from ..autograd.function import Op
 from .._tensor import Tensor
 from ._registry import export
-from .conv import ConvolutionOp, _Geom, _tuple
+from .conv import ConvolutionOp, TakeOp, _Geom, _tuple
 from .shape import reshape, transpose
 
 
@@ -509,3 +509,196 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling to a fixed (D, H, W); ``None`` keeps that input size."""
     return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+# -- interpolation -----------------------------------------------------------------------------
+_LINEAR_MODES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def _source(xp, n_in: int, n_out: int, scale, align_corners: bool, cubic: bool = False):
+    """Source coordinate of every output position (PyTorch's area_pixel_compute_source_index)."""
+    dst = xp.arange(n_out, dtype=np.float64)
+    if align_corners:
+        return dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    src = (dst + 0.5) * scale - 0.5
+    return src if cubic else xp.maximum(src, 0.0)
+
+
+def _cubic_weights(t):
+    a = -0.75
+
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return (far(t + 1), near(t), near(1 - t), far(2 - t))
+
+
+def _taps(xp, mode: str, n_in: int, n_out: int, scale, align_corners: bool):
+    """[(source index, weight or None)] whose weighted sum gives each output position."""
+    if mode in ("nearest", "nearest-exact"):
+        s = np.float32(scale)
+        dst = xp.arange(n_out, dtype=np.float32)
+        src = (dst + np.float32(0.5)) * s if mode == "nearest-exact" else dst * s
+        return [(xp.minimum(xp.floor(src).astype(np.int64), n_in - 1), None)]
+    if mode == "bicubic":
+        src = _source(xp, n_in, n_out, scale, align_corners, cubic=True)
+        base = xp.floor(src)
+        weights = _cubic_weights(src - base)
+        base = base.astype(np.int64)
+        return [(xp.clip(base + k - 1, 0, n_in - 1), w) for k, w in enumerate(weights)]
+    src = _source(xp, n_in, n_out, scale, align_corners)
+    low = xp.floor(src).astype(np.int64)
+    low = xp.minimum(low, n_in - 1)
+    high = xp.minimum(low + 1, n_in - 1)
+    frac = src - low
+    return [(low, 1.0 - frac), (high, frac)]
+
+
+def _resample(x: Tensor, axis: int, taps) -> Tensor:
+    out = None
+    for index, weight in taps:
+        part = TakeOp.apply(x, Tensor._make(index, x._device), axis)
+        if weight is not None:
+            shape = (-1,) + (1,) * (x.ndim - axis - 1)
+            w = Tensor._make(weight.astype(x._data.dtype).reshape(shape), x._device)
+            part = part * w
+        out = part if out is None else out + part
+    return out
+
+
+@export(nn=True, method=False)
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the spatial dims of (N, C, *spatial) to ``size`` or by ``scale_factor``.
+
+    Modes: nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area."""
+    nd = input.ndim - 2
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != nd:
+        need = _LINEAR_MODES[mode] + 2
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need}D "
+                                  f"input")
+    if mode not in ("nearest", "nearest-exact", "area") and mode not in _LINEAR_MODES:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                                  f"{input.ndim}D) for the modes: nearest | linear | bilinear | "
+                                  f"bicubic | trilinear | area | nearest-exact (got {mode})")
+    if nd not in (1, 2, 3):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                                  f"{input.ndim}D) for the modes: nearest | linear | bilinear | "
+                                  f"bicubic | trilinear | area | nearest-exact (got {mode})")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by Ember")
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    in_size = tuple(input.shape[2:])
+    if size is not None:
+        out = tuple(int(s) for s in size) if isinstance(size, (tuple, list)) else (int(size),) * nd
+        if len(out) != nd:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, "
+                             f"but got input with spatial dimensions of {list(in_size)} and "
+                             f"output size of {list(out)}. Please provide input tensor in (N, C,"
+                             f" d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                             f"format.")
+        scales = tuple(n / o for n, o in zip(in_size, out))
+    elif scale_factor is not None:
+        factors = (tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list))
+                   else (float(scale_factor),) * nd)
+        if len(factors) != nd:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial "
+                             f"dimensions, but got input with spatial dimensions of "
+                             f"{list(in_size)} and scale_factor of shape {list(factors)}. Please"
+                             f" provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                             f"scale_factor in (s1, s2, ...,sK) format.")
+        out = tuple(int(math.floor(n * f)) for n, f in zip(in_size, factors))
+        scales = (tuple(n / o for n, o in zip(in_size, out)) if recompute_scale_factor
+                  else tuple(1.0 / f for f in factors))
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if mode == "area":
+        return _adaptive_avg(f"adaptive_avg_pool{nd}d", nd, input, out)
+    xp = input._device.backend.xp
+    x = input
+    for i, (n, o, s) in enumerate(zip(in_size, out, scales)):
+        if n == o and mode in ("nearest", "nearest-exact") and s == 1.0:
+            continue
+        x = _resample(x, 2 + i, _taps(xp, mode, n, o, s, bool(align_corners)))
+    return x
+
+
+@export(nn=True, method=False)
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Deprecated alias of interpolate."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+@export(nn=True, method=False)
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: interpolate(..., mode='nearest')."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+@export(nn=True, method=False)
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: interpolate(..., mode='bilinear', align_corners=True)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# -- pixel and channel shuffles ----------------------------------------------------------------
+@export(nn=True)
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects its input to have at least 3 dimensions, but "
+                           f"got input with {input.ndim} dimension(s)")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
+    k = len(lead)
+    x = reshape(input, tuple(lead) + (c // (r * r), r, r, h, w))
+    x = x.permute(tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2))
+    return reshape(x, tuple(lead) + (c // (r * r), h * r, w * r))
+
+
+@export(nn=True)
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects its input to have at least 3 dimensions, "
+                           f"but got input with {input.ndim} dimension(s)")
+    *lead, c, h, w = input.shape
+    for name, size, dim in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by "
+                               f"downscale_factor, but input.size({dim})={size} is not divisible"
+                               f" by {r}")
+    k = len(lead)
+    x = reshape(input, tuple(lead) + (c, h // r, r, w // r, r))
+    x = x.permute(tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
+    return reshape(x, tuple(lead) + (c * r * r, h // r, w // r))
+
+
+@export(nn=True, aliases=("native_channel_shuffle",))
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with channels regrouped: (g, C/g) order becomes (C/g, g)."""
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but "
+                           f"got input with sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    x = reshape(input, (n, groups, c // groups) + tuple(rest))
+    return reshape(transpose(x, 1, 2), input.shape)
