@@ -18,7 +18,7 @@ def test_pad_negative_crops():
 
 
 def test_pad_constant_value_any_dims():
-    out = F.pad(ember.zeros(2), (1, 0, 1, 1), value=7.0)
+    out = F.pad(ember.zeros(1, 2), (1, 0, 1, 1), value=7.0)
     assert out.shape == (3, 3) and out[0].tolist() == [7.0, 7.0, 7.0]
 
 
