@@ -264,7 +264,9 @@ class IndexPut(Op):
 
 
 def _shape_mismatch(exc: ValueError) -> RuntimeError:
-    m = re.search(r"from shape \(([^)]*)\) into shape \(([^)]*)\)", str(exc))
+    m = re.search(r"from shape \(([^)]*)\) into shape \(([^)]*)\)", str(exc)) or \
+        re.search(r"value array of shape \(([^)]*)\) could not be broadcast to indexing "
+                  r"result of shape \(([^)]*)\)", str(exc))
     if m is None:
         return RuntimeError(str(exc))
     shapes = [[int(s) for s in g.split(",") if s.strip()] for g in m.groups()]
@@ -613,10 +615,8 @@ class Scatter(Op):
         else:
             ufunc = xp.maximum if reduce == "amax" else xp.minimum
             if not include_self:
-                flat[pos] = values[0] if values.size else 0
-                ufunc.at(flat, pos, values)
-            else:
-                ufunc.at(flat, pos, values)
+                flat[pos] = values  # start each touched slot from one of its own values
+            ufunc.at(flat, pos, values)
         if reduce in ("prod", "amax", "amin"):
             ctx.save_for_backward(x, src, out)
         return out

@@ -72,9 +72,41 @@ class Reshape(Op):
         return grad.reshape(ctx.in_shape), None
 
 
+class ViewDtype(Op):
+    _is_view = True
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        return x.view(np_dtype)
+
+
+def _view_dtype(input, dtype) -> Tensor:
+    dt = _dtype.to_dtype(dtype)
+    old, new = input._data.itemsize, dt.itemsize
+    if old != new:
+        from ._inplace import _type_name
+        names = (_type_name(input.dtype), _type_name(dt))
+        if input.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names[0]} as {names[1]} "
+                               "(different element sizes)")
+        if input._data.strides[-1] != old:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {names[0]} as {names[1]} "
+                               "(different element sizes), but got "
+                               f"{input._data.strides[-1] // old}")
+        if new > old and input._data.shape[-1] % (new // old):
+            raise RuntimeError(f"self.size(-1) must be divisible by {new // old} to view "
+                               f"{names[0]} as {names[1]} (different element sizes), but got "
+                               f"{input._data.shape[-1]}")
+    return ViewDtype.apply(input, dt.np)
+
+
 @export(function=False)
 def view(input, *shape) -> Tensor:
-    """A view with a new shape; raises (as PyTorch) when the strides cannot express it."""
+    """A view with a new shape, or (given a dtype) the same memory read as another dtype;
+    raises (as PyTorch) when the strides cannot express it."""
+    if len(shape) == 1 and (isinstance(shape[0], _dtype.dtype) or shape[0] in (float, int, bool)):
+        return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input.numel())
     return View.apply(input, shape)
 
