@@ -847,19 +847,15 @@ class SVD(Op):
         E = where(eye_mask, 1.0, E)
         gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
         gA = where(eye_mask, 0.0, gA) + gS.to(gA.dtype).diag_embed()
-        if m > k:
-            gA = matmul(U, gA)
+        if m > k:  # gA = [U gA + (I - U U^H) gU S^-1] V^H
             gUSinv = gU / S.unsqueeze(-2)
-            gA = gA + gUSinv - matmul(U, matmul(_mH(U), gUSinv))
-        else:
-            gA = matmul(U, gA)
-        if n > k:
-            gA = matmul(gA, Vh)
-            gVSinv = gV / S.unsqueeze(-2)
-            gA = gA + _mH(gVSinv - matmul(V, matmul(_mH(V), gVSinv)))
-        else:
-            gA = matmul(gA, Vh)
-        return gA, None
+            gA = matmul(U, gA) + gUSinv - matmul(U, matmul(_mH(U), gUSinv))
+            return matmul(gA, Vh), None
+        if n > k:  # gA = U [gA V^H + S^-1 gV^H (I - V V^H)]
+            gVSinv_h = _mH(gV / S.unsqueeze(-2))
+            gA = matmul(gA, Vh) + gVSinv_h - matmul(matmul(gVSinv_h, V), Vh)
+            return matmul(U, gA), None
+        return matmul(matmul(U, gA), Vh), None
 
 
 def svd(A, full_matrices: bool = True, *, driver=None, out=None) -> SVDResult:
