@@ -40,25 +40,30 @@ class Generator:
         return self._seed
 
     def get_state(self) -> Tensor:
-        state = self._rng.bit_generator.state
-        blob = np.frombuffer(repr(state).encode(), dtype=np.uint8).copy()
-        return _make(blob, to_device("cpu"))
+        """The stream position as a uint8 tensor (for ``set_state``)."""
+        st = self._rng.bit_generator.state["state"]
+        extra = self._rng.bit_generator.state
+        words = np.concatenate([np.asarray(st["counter"], np.uint64),
+                                np.asarray(st["key"], np.uint64),
+                                np.asarray(extra["buffer"], np.uint64),
+                                np.array([extra["buffer_pos"], extra["has_uint32"],
+                                          extra["uinteger"], self._seed % (1 << 64)],
+                                         dtype=np.uint64)])
+        return _make(words.view(np.uint8).copy(), to_device("cpu"))
 
     def set_state(self, new_state: Tensor) -> "Generator":
-        import ast
-        text = bytes(np.asarray(new_state._data, dtype=np.uint8)).decode()
-        state = ast.literal_eval(text.replace("array(", "(").replace(", dtype=uint64)", ""))
-        state = _restore_arrays(state)
-        self._rng.bit_generator.state = state
+        data = np.asarray(new_state._host(), dtype=np.uint8)
+        if data.size != 14 * 8:
+            raise RuntimeError(f"Expected a ByteTensor of {14 * 8} elements as the generator "
+                               f"state, but got {data.size}")
+        words = data.copy().view(np.uint64)
+        self._rng.bit_generator.state = {
+            "bit_generator": "Philox",
+            "state": {"counter": words[0:4].copy(), "key": words[4:6].copy()},
+            "buffer": words[6:10].copy(), "buffer_pos": int(words[10]),
+            "has_uint32": int(words[11]), "uinteger": int(words[12])}
+        self._seed = int(words[13])
         return self
-
-
-def _restore_arrays(obj):
-    if isinstance(obj, dict):
-        return {k: _restore_arrays(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return np.array(obj, dtype=np.uint64)
-    return obj
 
 
 default_generator = Generator()
