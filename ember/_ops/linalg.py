@@ -1118,22 +1118,6 @@ def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, out=None,
                        f"or 2D. Got {A.ndim}D.")
 
 
-@export(name="norm")
-def torch_norm(input, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
-    """``ember.norm`` / ``Tensor.norm``: 'fro' and numbers are vector norms over ``dim``;
-    'nuc' (and 'fro' over two dims) are matrix norms."""
-    if isinstance(dim, int):
-        dim = (dim,)
-    if p == "nuc" or (p == "fro" and dim is not None and len(dim) == 2 and input.ndim >= 2):
-        return matrix_norm(input, p, dim if dim is not None else (-2, -1), keepdim, dtype=dtype,
-                           out=out)
-    if p == "fro":
-        p = 2
-    if p is None:
-        p = 2
-    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
-
-
 def _linalg_diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     return A.diagonal(offset, dim1, dim2)
 
