@@ -80,3 +80,51 @@ def test_conv_transpose_output_padding_too_large_raises():
     with pytest.raises(RuntimeError, match="output padding must be smaller"):
         F.conv_transpose2d(ember.zeros(1, 1, 3, 3), ember.zeros(1, 1, 3, 3), stride=2,
                            output_padding=2)
+
+
+LAYERS = [
+    (lambda: ember.nn.Conv1d(2, 3, 3, padding=1, padding_mode="circular"), (2, 2, 5)),
+    (lambda: ember.nn.Conv2d(2, 2, 2, padding=1, padding_mode="reflect", groups=2), (1, 2, 3, 3)),
+    (lambda: ember.nn.Conv2d(2, 3, 3, padding="same", padding_mode="replicate"), (2, 3, 3)),
+    (lambda: ember.nn.Conv3d(1, 2, 2, stride=2), (1, 1, 3, 3, 3)),
+    (lambda: ember.nn.ConvTranspose1d(2, 3, 3, stride=2, output_padding=1), (2, 2, 3)),
+    (lambda: ember.nn.ConvTranspose2d(2, 2, 2, dilation=2, groups=2), (1, 2, 3, 3)),
+    (lambda: ember.nn.ConvTranspose3d(1, 1, 2), (1, 1, 2, 2, 2)),
+]
+
+
+@pytest.mark.parametrize("make,shape", LAYERS)
+def test_conv_layer_gradcheck_input_and_weight(make, shape):
+    layer = make().double()
+    check_grad(lambda x, w: layer._conv_forward(x, w, layer.bias)
+               if hasattr(layer, "_conv_forward") else
+               type(layer)._conv(x, w, layer.bias, layer.stride, layer.padding,
+                                 layer.output_padding, layer.groups, layer.dilation),
+               shape, tuple(layer.weight.shape), gradgrad=False)
+
+
+def test_conv2d_layer_default_init_bounds():
+    layer = ember.nn.Conv2d(4, 8, 3)
+    bound = 1 / np.sqrt(4 * 9)
+    assert np.abs(layer.weight.detach().numpy()).max() <= bound
+    assert np.abs(layer.bias.detach().numpy()).max() <= bound
+
+
+def test_conv2d_layer_state_dict_keys_and_shapes():
+    layer = ember.nn.Conv2d(4, 8, (3, 2), groups=2, bias=False)
+    assert {k: tuple(v.shape) for k, v in layer.state_dict().items()} == {"weight": (8, 2, 3, 2)}
+
+
+def test_conv_transpose2d_layer_output_size():
+    layer = ember.nn.ConvTranspose2d(2, 3, 3, stride=2)
+    assert layer(ember.zeros(1, 2, 4, 4), output_size=(10, 10)).shape == (1, 3, 10, 10)
+
+
+def test_conv_layer_bad_padding_mode_raises():
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        ember.nn.Conv2d(1, 1, 3, padding_mode="mirror")
+
+
+def test_conv_layer_groups_must_divide_channels():
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        ember.nn.Conv2d(3, 4, 3, groups=2)

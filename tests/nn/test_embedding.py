@@ -65,3 +65,27 @@ def test_embedding_bag_per_sample_weights_needs_sum():
     with pytest.raises(NotImplementedError, match="only supported for mode='sum'"):
         F.embedding_bag(ember.tensor([1]), ember.ones(3, 2), ember.tensor([0]), mode="max",
                         per_sample_weights=ember.ones(1))
+
+
+def test_embedding_layer_padding_row_initialised_to_zero():
+    layer = ember.nn.Embedding(5, 3, padding_idx=-1)
+    assert layer.padding_idx == 4
+    assert layer.weight[4].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_embedding_from_pretrained_is_frozen_by_default():
+    layer = ember.nn.Embedding.from_pretrained(ember.randn(4, 2))
+    assert not layer.weight.requires_grad
+    assert layer(ember.tensor([[1, 3]])).shape == (1, 2, 2)
+
+
+def test_embedding_layer_gradcheck_weight():
+    layer = ember.nn.Embedding(5, 3).double()
+    check_grad(lambda w: F.embedding(IDX, w, layer.padding_idx), tuple(layer.weight.shape))
+
+
+def test_embedding_bag_layer_offsets():
+    layer = ember.nn.EmbeddingBag(5, 2, mode="sum")
+    out = layer(ember.tensor([0, 1, 2]), ember.tensor([0, 1]))
+    w = layer.weight.detach().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), [w[0], w[1] + w[2]], rtol=1e-6)

@@ -71,3 +71,55 @@ def test_rms_norm_gradcheck():
 
 def test_local_response_norm_gradcheck():
     check_grad(lambda x: F.local_response_norm(x, 3), (1, 4, 3), gradgrad=False)
+
+
+LAYERS = [
+    (lambda: ember.nn.BatchNorm1d(2), (4, 2, 3)),
+    (lambda: ember.nn.BatchNorm2d(2, affine=False), (2, 2, 2, 2)),
+    (lambda: ember.nn.BatchNorm3d(1), (2, 1, 2, 2, 1)),
+    (lambda: ember.nn.InstanceNorm1d(2, affine=True), (2, 2, 4)),
+    (lambda: ember.nn.InstanceNorm2d(2), (2, 2, 2)),
+    (lambda: ember.nn.InstanceNorm3d(1, track_running_stats=True), (1, 1, 2, 2, 2)),
+    (lambda: ember.nn.LayerNorm((2, 3)), (2, 2, 3)),
+    (lambda: ember.nn.GroupNorm(2, 4), (2, 4, 2)),
+    (lambda: ember.nn.RMSNorm(3), (2, 3)),
+    (lambda: ember.nn.LocalResponseNorm(2), (1, 3, 2, 2)),
+]
+
+
+@pytest.mark.parametrize("make,shape", LAYERS)
+def test_norm_layer_gradcheck(make, shape):
+    layer = make().double()
+    check_grad(layer, shape, gradgrad=False)
+
+
+def test_batchnorm_momentum_none_is_cumulative_average():
+    layer = ember.nn.BatchNorm1d(2, momentum=None)
+    a, b = ember.randn(6, 2), ember.randn(6, 2) + 3
+    layer(a)
+    layer(b)
+    expected = (a.numpy().mean(0) + b.numpy().mean(0)) / 2
+    np.testing.assert_allclose(layer.running_mean.numpy(), expected, rtol=1e-5)
+    assert int(layer.num_batches_tracked) == 2
+
+
+def test_batchnorm_eval_does_not_update_stats():
+    layer = ember.nn.BatchNorm2d(3).eval()
+    layer(ember.randn(2, 3, 2, 2))
+    assert layer.running_mean.tolist() == [0.0, 0.0, 0.0]
+    assert int(layer.num_batches_tracked) == 0
+
+
+def test_batchnorm2d_wrong_rank_raises():
+    with pytest.raises(ValueError, match=r"expected 4D input \(got 3D input\)"):
+        ember.nn.BatchNorm2d(3)(ember.zeros(3, 4, 4))
+
+
+def test_batchnorm_state_dict_keys():
+    assert list(ember.nn.BatchNorm2d(3).state_dict()) == [
+        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+
+
+def test_groupnorm_indivisible_channels_raises():
+    with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
+        ember.nn.GroupNorm(3, 4)

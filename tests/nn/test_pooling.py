@@ -78,3 +78,35 @@ def test_max_pool2d_wrong_rank_raises():
 
 def test_adaptive_avg_pool2d_none_keeps_size():
     assert F.adaptive_avg_pool2d(ember.zeros(1, 2, 5, 6), (None, 3)).shape == (1, 2, 5, 3)
+
+
+LAYERS = [
+    (lambda: ember.nn.MaxPool1d(2, stride=1), (2, 2, 5)),
+    (lambda: ember.nn.MaxPool2d(2, ceil_mode=True), (1, 2, 3, 5)),
+    (lambda: ember.nn.MaxPool3d(2), (1, 1, 2, 4, 2)),
+    (lambda: ember.nn.AvgPool1d(3, stride=2, padding=1), (2, 2, 5)),
+    (lambda: ember.nn.AvgPool2d(2, divisor_override=3), (1, 2, 4, 4)),
+    (lambda: ember.nn.AvgPool3d(2, ceil_mode=True), (1, 1, 3, 3, 2)),
+    (lambda: ember.nn.AdaptiveAvgPool1d(3), (1, 2, 5)),
+    (lambda: ember.nn.AdaptiveAvgPool3d((1, 2, 2)), (1, 1, 3, 3, 3)),
+    (lambda: ember.nn.AdaptiveMaxPool1d(2), (1, 2, 5)),
+    (lambda: ember.nn.AdaptiveMaxPool3d(2), (1, 1, 3, 3, 3)),
+    (lambda: ember.nn.LPPool1d(2, 2), (1, 2, 4)),
+]
+
+
+@pytest.mark.parametrize("make,shape", LAYERS)
+def test_pooling_layer_gradcheck(make, shape):
+    layer = make()
+    check_grad(lambda x: layer(x.abs() + 0.5 if isinstance(layer, ember.nn.LPPool1d) else x),
+               shape, gradgrad=False)
+
+
+def test_max_pool2d_layer_return_indices_tuple():
+    out, idx = ember.nn.MaxPool2d(2, return_indices=True)(ember.randn(1, 1, 4, 4))
+    assert out.shape == idx.shape == (1, 1, 2, 2) and idx.dtype is ember.int64
+
+
+def test_max_unpool2d_layer_output_size():
+    out, idx = ember.nn.MaxPool2d(2, return_indices=True)(ember.randn(1, 1, 5, 5))
+    assert ember.nn.MaxUnpool2d(2)(out, idx, output_size=(5, 5)).shape == (1, 1, 5, 5)

@@ -84,3 +84,34 @@ def test_fold_counts_overlaps():
     cols = F.unfold(ember.ones(1, 1, 3, 3), 2)
     assert F.fold(cols, (3, 3), 2)[0, 0].tolist() == [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0],
                                                       [1.0, 2.0, 1.0]]
+
+
+LAYERS = [
+    (lambda: ember.nn.Upsample(scale_factor=2, mode="bilinear"), (1, 1, 2, 3)),
+    (lambda: ember.nn.UpsamplingNearest2d(size=(3, 4)), (1, 1, 2, 3)),
+    (lambda: ember.nn.UpsamplingBilinear2d(scale_factor=2), (1, 1, 2, 2)),
+    (lambda: ember.nn.PixelShuffle(2), (1, 4, 2, 2)),
+    (lambda: ember.nn.PixelUnshuffle(2), (1, 1, 4, 2)),
+    (lambda: ember.nn.ChannelShuffle(2), (1, 4, 2)),
+    (lambda: ember.nn.Unfold(2, padding=1), (1, 2, 3, 3)),
+    (lambda: ember.nn.Fold((3, 3), 2), (1, 4, 4)),
+    (lambda: ember.nn.ZeroPad2d((1, 0, 2, 1)), (1, 2, 2)),
+    (lambda: ember.nn.ConstantPad1d(2, 1.5), (2, 3)),
+    (lambda: ember.nn.ReflectionPad2d(1), (1, 2, 3, 3)),
+    (lambda: ember.nn.ReplicationPad1d((2, 1)), (1, 2, 3)),
+    (lambda: ember.nn.CircularPad2d(1), (1, 2, 2)),
+]
+
+
+@pytest.mark.parametrize("make,shape", LAYERS)
+def test_resampling_layer_gradcheck(make, shape):
+    check_grad(make(), shape, gradgrad=False)
+
+
+def test_upsample_repr():
+    assert repr(ember.nn.Upsample(scale_factor=2)) == "Upsample(scale_factor=2.0, mode='nearest')"
+
+
+def test_circular_pad_wrong_rank_raises():
+    with pytest.raises(ValueError, match=r"expected 3D or 4D input \(got 2D input\)"):
+        ember.nn.CircularPad2d(1)(ember.zeros(3, 3))
