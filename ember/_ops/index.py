@@ -164,7 +164,10 @@ class BasicIndex(Op):
     @staticmethod
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
-        return x[key]
+        items = key if isinstance(key, tuple) else (key,)
+        if Ellipsis not in items:
+            items = items + (Ellipsis,)  # integers on every dim still give a 0-d view
+        return x[items]
 
     @staticmethod
     def backward(ctx, grad):
