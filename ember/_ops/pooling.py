@@ -17,7 +17,7 @@ import numpy as np
 from ..autograd.function import Op
 from .._tensor import Tensor
 from ._registry import export
-from .conv import ConvolutionOp, TakeOp, _Geom, _tuple
+from .conv import ConvolutionOp, TakeOp, _Geom, _offsets, _tuple
 from .shape import reshape, transpose
 
 
@@ -69,6 +69,27 @@ def _pool_out(size, k, s, p, d, ceil_mode) -> int:
     return out
 
 
+def _window_max(xp, buf, kernel, stride, dilation, out, deltas, nan_aware):
+    """Max over windows of ``buf`` (P, *S), and for each window the ``deltas`` entry of its
+    first maximum (NaN wins, as in PyTorch): one strided view per kernel offset, compared in
+    place, so a few passes over the output and no window copy."""
+    best = where = None
+    for k, offset in enumerate(_offsets(kernel)):
+        view = buf[(slice(None),) + tuple(
+            slice(o * d, o * d + (n - 1) * s + 1, s)
+            for o, d, n, s in zip(offset, dilation, out, stride))]
+        if best is None:
+            best = view.copy()
+            where = xp.full(best.shape, deltas[0], dtype=xp.int64)
+            continue
+        take = view > best
+        if nan_aware:
+            take |= view != view
+        xp.copyto(best, view, where=take)
+        xp.copyto(where, deltas[k], where=take)
+    return best, where
+
+
 class _MaxPool(Op):
     """Max over windows of x (P, *S); returns values and flat argmax indices (P, *out)."""
 
@@ -88,28 +109,19 @@ class _MaxPool(Op):
             buf[(slice(None),) + tuple(slice(p, p + n) for p, n in zip(padding, size))] = x
         else:
             buf = x
-        sp, *ss = buf.strides
-        windows = ctx.backend.as_strided(
-            buf, (planes,) + tuple(out) + tuple(kernel),
-            (sp,) + tuple(a * s for a, s in zip(ss, stride)) +
-            tuple(a * d for a, d in zip(ss, dilation)))
-        windows = windows.reshape((planes,) + tuple(out) + (-1,))
-        arg = windows.argmax(axis=-1)
-        values = xp.take_along_axis(windows, arg[..., None], axis=-1)[..., 0]
-        if x.dtype.kind == "f":
-            nan = xp.isnan(windows).any(axis=-1)
-            if nan.any():
-                arg = xp.where(nan, xp.isnan(windows).argmax(axis=-1), arg)
-                values = xp.where(nan, xp.nan, values).astype(x.dtype)
-        # window offset -> coordinate in the input plane, then a flat index into it
-        flat = xp.zeros(arg.shape, dtype=xp.int64)
-        rem = arg
+        # flat index in the input plane = window origin + the argmax offset's delta
+        deltas, origin = [], 0
+        for offset in _offsets(kernel):
+            delta = 0
+            for o, d, n in zip(offset, dilation, size):
+                delta = delta * n + o * d
+            deltas.append(delta)
         for i in range(nd):
-            inner = math.prod(kernel[i + 1:])
-            offset, rem = rem // inner, rem % inner
-            pos = xp.arange(out[i]) * stride[i] - padding[i]
-            coord = pos.reshape((-1,) + (1,) * (nd - 1 - i)) + offset * dilation[i]
-            flat = flat * size[i] + coord
+            pos = xp.arange(out[i], dtype=xp.int64) * stride[i] - padding[i]
+            origin = origin * size[i] + pos.reshape((-1,) + (1,) * (nd - 1 - i))
+        nan_aware = x.dtype.kind == "f" and not xp.isfinite(x.sum())
+        values, flat = _window_max(xp, buf, kernel, stride, dilation, out, deltas, nan_aware)
+        flat += origin
         ctx.mark_non_differentiable(flat)
         ctx.overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
         ctx.size = math.prod(size)
