@@ -373,7 +373,7 @@ def softsign(input: Tensor) -> Tensor:
 @export(nn=True, function=False, method=False)
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)), stable for large |x|."""
-    return pw.clamp_max(input, 0.0) - pw.log1p(pw.exp(-pw.abs(input)))
+    return pw.neg(softplus(pw.neg(input)))
 
 
 @export(nn=True, function=False, method=False)
