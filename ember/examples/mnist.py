@@ -30,7 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ember-mnist", description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine-annealed to 0)")
+    parser.add_argument("--lr", type=float, default=2e-3,
+                        help="Adam learning rate (cosine-annealed to 0)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None,
                         help="folder holding MNIST/raw/*-ubyte[.gz]; default: sklearn digits")

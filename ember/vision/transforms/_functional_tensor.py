@@ -5,7 +5,6 @@ kernel reads the tensor's array, computes with vectorised NumPy and wraps a new 
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
