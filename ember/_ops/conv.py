@@ -580,7 +580,7 @@ _PAD_HELP = ("Supported combinations for non-constant padding:\n"
              "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad trailing dims by ``pad`` = (last_lo, last_hi, prev_lo, prev_hi, ...); modes
     'constant' (any dims, negative crops), 'reflect', 'replicate', 'circular'."""
@@ -629,7 +629,7 @@ def _patch_weight(like: Tensor, channels: int, kernel: tuple) -> Tensor:
     return Tensor._make(xp.tile(eye, (channels, 1) + (1,) * len(kernel)), like._device)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Sliding local blocks of (N, C, H, W) as columns: (N, C*kH*kW, L)."""
     if input.ndim not in (3, 4):
@@ -647,7 +647,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     return cols if batched else cols.squeeze(0)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Sums columns (N, C*kH*kW, L) back into (N, C, *output_size); unfold's adjoint."""
     if input.ndim not in (2, 3):

@@ -260,7 +260,7 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
     return reshape(result, lead + out)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
                  output_size=None) -> Tensor:
     """Inverse of max_pool1d: values placed at their indices, zeros elsewhere."""
@@ -268,7 +268,7 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
                        output_size)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
                  output_size=None) -> Tensor:
     """Inverse of max_pool2d: values placed at their indices, zeros elsewhere."""
@@ -276,7 +276,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
                        output_size)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
                  output_size=None) -> Tensor:
     """Inverse of max_pool3d: values placed at their indices, zeros elsewhere."""
@@ -332,7 +332,7 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      count_include_pad, None)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     """Mean over sliding windows of (N, C, H, W) or (C, H, W)."""
@@ -340,7 +340,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      count_include_pad, divisor_override)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W)."""
@@ -355,14 +355,14 @@ def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     return (avg.sign() * avg.abs() * math.prod(kernel)) ** (1.0 / norm_type)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None,
               ceil_mode: bool = False) -> Tensor:
     """Power-average pooling: (sum over the window of x**p) ** (1/p)."""
     return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
               ceil_mode: bool = False) -> Tensor:
     """Power-average pooling: (sum over the window of x**p) ** (1/p)."""
@@ -433,13 +433,13 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed (H, W); ``None`` keeps that input size."""
     return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed (D, H, W); ``None`` keeps that input size."""
     return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
@@ -511,13 +511,13 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling to a fixed (H, W); ``None`` keeps that input size."""
     return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling to a fixed (D, H, W); ``None`` keeps that input size."""
     return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
@@ -580,7 +580,7 @@ def _resample(x: Tensor, axis: int, taps) -> Tensor:
     return out
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
@@ -642,27 +642,27 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     return x
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
              align_corners: bool | None = None) -> Tensor:
     """Deprecated alias of interpolate."""
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: interpolate(..., mode='nearest')."""
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
-@export(nn=True, method=False)
+@export(nn=True, method=False, function=False)
 def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: interpolate(..., mode='bilinear', align_corners=True)."""
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 # -- pixel and channel shuffles ----------------------------------------------------------------
-@export(nn=True)
+@export(nn=True, method=False)
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
     r = int(upscale_factor)
@@ -680,7 +680,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     return reshape(x, tuple(lead) + (c // (r * r), h * r, w * r))
 
 
-@export(nn=True)
+@export(nn=True, method=False)
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
     r = int(downscale_factor)
@@ -699,7 +699,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     return reshape(x, tuple(lead) + (c * r * r, h // r, w // r))
 
 
-@export(nn=True, aliases=("native_channel_shuffle",))
+@export(nn=True, method=False, aliases=("native_channel_shuffle",))
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     """(N, C, *) with channels regrouped: (g, C/g) order becomes (C/g, g)."""
     if input.ndim < 3:
