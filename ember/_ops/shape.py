@@ -9,6 +9,7 @@ from .. import _dtype
 from ..autograd.function import Op, version_counter
 from .._tensor import Tensor, Size, _make
 from . import _registry
+from ._inplace import inplace_variant
 from ._registry import export
 from ._util import wrap_dim, dims_tuple, result_type, cast, check_broadcast
 
@@ -158,7 +159,9 @@ def expand(input, *sizes) -> Tensor:
     sizes = _shape_arg(sizes)
     nd = input.ndim
     if len(sizes) < nd:
-        raise RuntimeError(f"expand({input.dtype}{{{list(input.shape)}}}, size={list(sizes)}): "
+        from .copy import type as type_name
+        raise RuntimeError(f"expand({type_name(input)}{{{list(input.shape)}}}, "
+                           f"size={list(sizes)}): "
                            "the number of sizes provided "
                            f"({len(sizes)}) must be greater or equal to the number of dimensions "
                            f"in the tensor ({nd})")
@@ -812,8 +815,8 @@ def repeat(input, *sizes) -> Tensor:
     lifted, expanded, final = [], [], []
     for r, s in zip(sizes, shape):
         if r < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {r}: "
-                               f"{list(sizes)}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {r * s}: "
+                               f"{[a * b for a, b in zip(sizes, shape)]}")
         lifted += [1, s]
         expanded += [r, s]
         final.append(r * s)
@@ -865,7 +868,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
         repeats = int(repeats.item())
     if isinstance(repeats, (int, np.integer)):
         if repeats < 0:
-            raise RuntimeError("repeats can not be negative")
+            raise RuntimeError("Repeats must be non-negative")
         shape = input._data.shape
         x = unsqueeze(input, d + 1)
         x = expand(x, shape[:d + 1] + (int(repeats),) + shape[d + 1:])
@@ -922,6 +925,44 @@ def broadcast_tensors(*tensors) -> tuple:
 @export
 def ravel(input) -> Tensor:
     return reshape(input, (-1,))
+
+
+def _inplace_view(fn):
+    """``x.squeeze_()`` and friends: ``x`` itself takes the view's shape and graph node."""
+    def method(self, *args, **kwargs):
+        from ._inplace import check_inplace_allowed
+        check_inplace_allowed(self)
+        out = fn(self, *args, **kwargs)
+        self._data = out._data
+        if out.grad_fn is not None:
+            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        parent_fn = self._view_fn
+        if parent_fn is not None:
+            self._view_fn = lambda b: fn(parent_fn(b), *args, **kwargs)
+        return self
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+def _fill_diagonal(input, fill_value, wrap: bool = False) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if input.ndim > 2 and len(set(input.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    mask = np.zeros(tuple(input.shape), dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    from .index import masked_fill
+    return masked_fill(input, _make(input._device.backend.from_host(mask), input._device),
+                       fill_value)
+
+
+_registry.method("fill_diagonal_", inplace_variant(_fill_diagonal))
+for _fn in (tril, triu):
+    _registry.method(_fn.__name__ + "_", inplace_variant(_fn))
+for _fn in (squeeze, unsqueeze, transpose, t):
+    _registry.method(_fn.__name__ + "_", _inplace_view(_fn))
+_registry.method("swapaxes_", _inplace_view(transpose))
+_registry.method("swapdims_", _inplace_view(transpose))
 
 
 _registry.method("T", property(lambda self: self.permute(*reversed(range(self.ndim)))))

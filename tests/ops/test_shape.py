@@ -236,3 +236,40 @@ def test_view_as_other_dtype():
     x = ember.zeros(3, 4)
     assert x.view(ember.int16).shape == (3, 8)
     assert x.view(ember.int32).dtype is ember.int32
+
+
+# -- in-place variants -----------------------------------------------------------------------------
+def test_inplace_view_ops_take_the_graph():
+    x = ember.zeros(2, 3, requires_grad=True)
+    y = x * 2
+    y.unsqueeze_(0).transpose_(0, 2)
+    assert y.shape == (3, 2, 1)
+    (y * ember.arange(3.0).reshape(3, 1, 1)).sum().backward()
+    assert x.grad.tolist() == [[0.0, 2.0, 4.0], [0.0, 2.0, 4.0]]
+
+
+def test_inplace_view_on_leaf_requiring_grad_raises():
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        ember.zeros(2, requires_grad=True).unsqueeze_(0)
+
+
+def test_tril_triu_inplace():
+    w = ember.ones(3, 3)
+    w.tril_()
+    w.triu_()
+    assert w.tolist() == np.eye(3).tolist()
+
+
+def test_fill_diagonal_wrap_matches_numpy():
+    x = ember.zeros(5, 2)
+    x.fill_diagonal_(5, wrap=True)
+    want = np.zeros((5, 2))
+    np.fill_diagonal(want, 5, wrap=True)
+    assert x.tolist() == want.tolist()
+    with pytest.raises(RuntimeError, match="all dimensions of input must be of equal length"):
+        ember.zeros(2, 3, 4).fill_diagonal_(1)
+
+
+def test_expand_error_names_tensor_type():
+    with pytest.raises(RuntimeError, match=r"expand\(ember.FloatTensor\{\[2, 3\]\}, size=\[3\]\)"):
+        ember.zeros(2, 3).expand(3)
