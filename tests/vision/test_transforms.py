@@ -281,3 +281,15 @@ def test_batched_tensor_images_are_supported():
 
 def test_interpolation_int_is_accepted():
     assert T.Resize(4, interpolation=0).interpolation == F.InterpolationMode.NEAREST
+
+
+def test_transforms_are_modules_usable_in_sequential():
+    pipeline = ember.nn.Sequential(T.CenterCrop(8), T.Normalize((0.5,) * 3, (0.5,) * 3))
+    assert isinstance(T.Resize(4), ember.nn.Module)
+    assert pipeline(_float_img(3, 12, 12)).shape == (3, 8, 8)
+
+
+def test_pil_constant_pad_matches_numpy_pad():
+    img, arr = _pil_rgb(5, 6)
+    out = np.asarray(F.pad(img, [1, 2, 3, 4], fill=9))
+    np.testing.assert_array_equal(out, np.pad(arr, ((2, 4), (1, 3), (0, 0)), constant_values=9))

@@ -10,7 +10,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without Pillow
     Image = ImageEnhance = ImageOps = None
 
-from ._functional_tensor import pad_array
+from ._functional_tensor import _parse_padding, pad_array
 
 
 def _is_pil_image(img) -> bool:
@@ -65,6 +65,12 @@ def pad(img, padding, fill=0, padding_mode: str = "constant"):
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
     fill = _fill_for(img, fill)
+    left, top, right, bottom = _parse_padding(padding)
+    if padding_mode == "constant" and min(left, top, right, bottom) >= 0 and img.mode != "P":
+        width, height = img.size
+        out = Image.new(img.mode, (width + left + right, height + top + bottom), fill)
+        out.paste(img, (left, top))
+        return out
     arr = np.asarray(img)
     palette = img.getpalette() if img.mode == "P" else None
     if arr.ndim == 3:

@@ -183,7 +183,9 @@ def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float],
         if tensor.requires_grad:
             return (tensor - ember.as_tensor(mean_arr, device=tensor.device)) / \
                 ember.as_tensor(std_arr, device=tensor.device)
-        return F_t._wrap((np.asarray(tensor) - mean_arr) / std_arr, tensor)
+        out = np.subtract(np.asarray(tensor), mean_arr)
+        out /= std_arr
+        return F_t._wrap(out, tensor)
     return tensor.sub_(ember.as_tensor(mean_arr, device=tensor.device)).div_(
         ember.as_tensor(std_arr, device=tensor.device))
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ember import Tensor
+from ember import Tensor, nn
 from ember._ops.random import rng as _rng
 
 from . import functional as F
@@ -37,17 +37,11 @@ def _coin(p: float) -> bool:
     return bool(_rng().random() < p)
 
 
-class _Transform:
-    """Base: ``t(img)`` calls ``forward``; repr lists the options like torchvision's."""
-
-    def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+class _Transform(nn.Module):
+    """Base: a Module (as in torchvision) whose ``forward`` transforms one image."""
 
     def forward(self, img):
         raise NotImplementedError
-
-    def extra_repr(self) -> str:
-        return ""
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.extra_repr()})"
@@ -102,6 +96,7 @@ class ToPILImage:
 
 class ConvertImageDtype(_Transform):
     def __init__(self, dtype) -> None:
+        super().__init__()
         self.dtype = dtype
 
     def forward(self, image: Tensor) -> Tensor:
@@ -112,6 +107,7 @@ class Normalize(_Transform):
     """Per-channel ``(x - mean) / std`` on a float tensor image."""
 
     def __init__(self, mean: Sequence[float], std: Sequence[float], inplace: bool = False):
+        super().__init__()
         self.mean = mean
         self.std = std
         self.inplace = inplace
@@ -126,6 +122,7 @@ class Normalize(_Transform):
 class Resize(_Transform):
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None,
                  antialias: bool | None = True):
+        super().__init__()
         if not isinstance(size, (int, Sequence)) and size is not None:
             raise TypeError(f"Size should be int or sequence. Got {type(size)}")
         if isinstance(size, Sequence) and len(size) not in (1, 2):
@@ -145,6 +142,7 @@ class Resize(_Transform):
 
 class CenterCrop(_Transform):
     def __init__(self, size):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
 
     def forward(self, img):
@@ -156,6 +154,7 @@ class CenterCrop(_Transform):
 
 class Pad(_Transform):
     def __init__(self, padding, fill=0, padding_mode: str = "constant"):
+        super().__init__()
         if not isinstance(padding, (numbers.Number, tuple, list)):
             raise TypeError("Got inappropriate padding arg")
         if not isinstance(fill, (numbers.Number, tuple, list)):
@@ -193,6 +192,7 @@ class RandomApply(_Transform):
     """Apply all of ``transforms`` with probability ``p``."""
 
     def __init__(self, transforms, p: float = 0.5):
+        super().__init__()
         self.transforms = transforms
         self.p = p
 
@@ -242,6 +242,7 @@ class RandomCrop(_Transform):
 
     def __init__(self, size, padding=None, pad_if_needed: bool = False, fill=0,
                  padding_mode: str = "constant"):
+        super().__init__()
         self.size = tuple(_setup_size(size, "Please provide only two dimensions (h, w) for "
                                             "size."))
         self.padding = padding
@@ -277,6 +278,7 @@ class RandomCrop(_Transform):
 
 class RandomHorizontalFlip(_Transform):
     def __init__(self, p: float = 0.5):
+        super().__init__()
         self.p = p
 
     def forward(self, img):
@@ -296,6 +298,7 @@ class RandomResizedCrop(_Transform):
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
                  interpolation=InterpolationMode.BILINEAR, antialias: bool | None = True):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
             raise ValueError("Scale and ratio should be of kind (min, max)")
@@ -338,6 +341,7 @@ class RandomResizedCrop(_Transform):
 
 class FiveCrop(_Transform):
     def __init__(self, size):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
 
     def forward(self, img):
@@ -346,6 +350,7 @@ class FiveCrop(_Transform):
 
 class TenCrop(_Transform):
     def __init__(self, size, vertical_flip: bool = False):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
         self.vertical_flip = vertical_flip
 
@@ -357,6 +362,7 @@ class ColorJitter(_Transform):
     """Random brightness, contrast, saturation and hue, applied in a random order."""
 
     def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        super().__init__()
         self.brightness = self._check_input(brightness, "brightness")
         self.contrast = self._check_input(contrast, "contrast")
         self.saturation = self._check_input(saturation, "saturation")
@@ -414,6 +420,7 @@ def _setup_angle(x, name: str) -> list[float]:
 class RandomRotation(_Transform):
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand: bool = False,
                  center=None, fill=0):
+        super().__init__()
         self.degrees = _setup_angle(degrees, "degrees")
         self.interpolation = _interpolation(interpolation)
         self.expand = expand
@@ -439,6 +446,7 @@ class RandomRotation(_Transform):
 class RandomAffine(_Transform):
     def __init__(self, degrees, translate=None, scale=None, shear=None,
                  interpolation=InterpolationMode.NEAREST, fill=0, center=None):
+        super().__init__()
         self.degrees = _setup_angle(degrees, "degrees")
         if translate is not None and not all(0.0 <= t <= 1.0 for t in translate):
             raise ValueError("translation values should be between 0 and 1")
@@ -488,6 +496,7 @@ class RandomAffine(_Transform):
 
 class Grayscale(_Transform):
     def __init__(self, num_output_channels: int = 1):
+        super().__init__()
         self.num_output_channels = num_output_channels
 
     def forward(self, img):
@@ -499,6 +508,7 @@ class Grayscale(_Transform):
 
 class RandomGrayscale(_Transform):
     def __init__(self, p: float = 0.1):
+        super().__init__()
         self.p = p
 
     def forward(self, img):
@@ -513,6 +523,7 @@ class RandomGrayscale(_Transform):
 
 class RandomInvert(RandomGrayscale):
     def __init__(self, p: float = 0.5):
+        super().__init__()
         self.p = p
 
     def forward(self, img):
@@ -524,6 +535,7 @@ class RandomErasing(_Transform):
 
     def __init__(self, p: float = 0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value: Any = 0,
                  inplace: bool = False):
+        super().__init__()
         if not isinstance(value, (numbers.Number, str, tuple, list)):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
@@ -587,6 +599,7 @@ class RandomErasing(_Transform):
 
 class GaussianBlur(_Transform):
     def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        super().__init__()
         self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two "
                                                     "integers")
         for ks in self.kernel_size:
