@@ -123,3 +123,14 @@ def test_batchnorm_state_dict_keys():
 def test_groupnorm_indivisible_channels_raises():
     with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
         ember.nn.GroupNorm(3, 4)
+
+
+def test_batch_norm_fused_backward_matches_composite():
+    x = ember.randn(4, 3, 2, requires_grad=True, dtype=ember.float64)
+    w = ember.randn(3, requires_grad=True, dtype=ember.float64)
+    grad = ember.randn(4, 3, 2, dtype=ember.float64)
+    fast = ember.autograd.grad(F.batch_norm(x, None, None, w, None, training=True), (x, w), grad)
+    composite = ember.autograd.grad(F.batch_norm(x, None, None, w, None, training=True), (x, w),
+                                    grad, create_graph=True)
+    for a, b in zip(fast, composite):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
