@@ -752,7 +752,10 @@ class QR(Op):
         # gA = [gQ + Q syminvadj(triu(gR R^H - Q^H gQ))] R^{-H}
         M = matmul(grad_r, _mH(R)) - matmul(_mH(Q), grad_q)
         M = M.triu()
-        M = M + _mH(M) - _diag_part(M)
+        diag = M.diagonal(0, -2, -1)
+        if diag.is_complex():
+            diag = diag.real.to(M.dtype)
+        M = M + _mH(M) - diag.diag_embed()
         grad_a = grad_q + matmul(Q, M)
         return _mH(solve_triangular(R, _mH(grad_a), upper=True)), None
 
@@ -783,7 +786,7 @@ class Eigh(Op):
     @staticmethod
     def backward(ctx, grad_values, grad_vectors):
         L, V = ctx.saved_tensors
-        VhgV = matmul(_mH(V), grad_vectors)
+        VhgV = matmul(_mH(V), grad_vectors.to(V.dtype))
         VhgV = 0.5 * (VhgV - _mH(VhgV))
         E = L.unsqueeze(-2) - L.unsqueeze(-1)
         from .pointwise import where
@@ -831,6 +834,7 @@ class SVD(Op):
     @staticmethod
     def backward(ctx, gU, gS, gVh):
         U, S, Vh = ctx.saved_tensors
+        gU, gVh = gU.to(U.dtype), gVh.to(U.dtype)  # zeros filled in by the engine may be real
         m, n = U.shape[-2], Vh.shape[-1]
         k = S.shape[-1]
         U, Vh = U[..., :, :k], Vh[..., :k, :]
@@ -847,6 +851,8 @@ class SVD(Op):
         E = where(eye_mask, 1.0, E)
         gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
         gA = where(eye_mask, 0.0, gA) + gS.to(gA.dtype).diag_embed()
+        if gA.is_complex():  # the phase of each singular pair: Im(diag(U^H gU)) / S
+            gA = gA + (UhgU.diagonal(0, -2, -1) / (2 * S)).diag_embed()
         if m > k:  # gA = [U gA + (I - U U^H) gU S^-1] V^H
             gUSinv = gU / S.unsqueeze(-2)
             gA = matmul(U, gA) + gUSinv - matmul(U, matmul(_mH(U), gUSinv))

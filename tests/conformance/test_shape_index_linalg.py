@@ -329,3 +329,47 @@ def test_errors_match_torch(name, fn):
     else:
         assert e_exc.type is t_type, (e_exc.value, t_exc.value)
     assert str(e_exc.value) == str(t_exc.value)
+
+
+# -- complex inputs: values and (conjugate Wirtinger) gradients ------------------------------------
+COMPLEX_SPECS = [
+    _s("c_matmul", lambda m, a, b: a @ b, ((3, 3), (3, 2))),
+    _s("c_inv", lambda m, a: m.linalg.inv(a), ((3, 3),)),
+    _s("c_det", lambda m, a: m.linalg.det(a), ((3, 3),)),
+    _s("c_slogdet", lambda m, a: m.linalg.slogdet(a).logabsdet, ((3, 3),)),
+    _s("c_solve", lambda m, a, b: m.linalg.solve(a, b), ((3, 3), (3, 2))),
+    _s("c_einsum", lambda m, a, b: m.einsum("ij,kj->ik", a, b), ((3, 3), (2, 3))),
+    _s("c_vector_norm", lambda m, a: m.linalg.vector_norm(a, dim=1), ((3, 3),)),
+    _s("c_vdot", lambda m, a, b: m.vdot(a, b), ((3,), (3,))),
+    _s("c_cross", lambda m, a, b: m.linalg.cross(a, b), ((3,), (3,))),
+    _s("c_index", lambda m, a: a[m.tensor([1, 1])], ((3, 3),)),
+    _s("c_cholesky", lambda m, a: m.linalg.cholesky(a @ a.mH + 3 * m.eye(3)), ((3, 3),)),
+    _s("c_eigh", lambda m, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(
+        m.linalg.eigh(a @ a.mH + 3 * m.eye(3))), ((3, 3),)),
+    _s("c_svd_tall", lambda m, a: [t.abs() for t in m.linalg.svd(a, full_matrices=False)],
+       ((4, 3),)),
+    _s("c_svd_wide", lambda m, a: [t.abs() for t in m.linalg.svd(a, full_matrices=False)],
+       ((3, 4),)),
+    _s("c_pinv", lambda m, a: m.linalg.pinv(a), ((3, 2),)),
+    _s("c_qr", lambda m, a: m.linalg.qr(a), ((4, 3),)),
+]
+
+
+@pytest.mark.parametrize("spec", COMPLEX_SPECS, ids=[s.name for s in COMPLEX_SPECS])
+def test_complex_matches_torch(spec):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in spec.shapes]
+    results = []
+    for lib in (ember, torch):
+        inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        outputs = _flatten(spec.fn(lib, *inputs))
+        loss = 0
+        for k, out in enumerate(outputs):
+            w = np.full(tuple(out.shape), 0.3 + 0.7j * k if out.is_complex() else 0.3 + k)
+            term = (out * lib.tensor(w if out.is_complex() else w.real)).sum()
+            loss = loss + (term.real if term.is_complex() else term)
+        grads = lib.autograd.grad(loss, inputs)
+        results.append(([o.detach().numpy() for o in outputs], [g.numpy() for g in grads]))
+    (e_out, e_grads), (t_out, t_grads) = results
+    for e, t in zip(e_out + e_grads, t_out + t_grads):
+        np.testing.assert_allclose(e, t, rtol=1e-7, atol=1e-9)
