@@ -50,9 +50,14 @@ class RemovableHandle:
         self.remove()
 
 
+_TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
 def _typename(obj) -> str:
     if isinstance(obj, Tensor):
-        return f"ember.{obj.dtype.name.capitalize()}Tensor"
+        return f"ember.{_TYPE_WORDS.get(obj.dtype.name, obj.dtype.name)}Tensor"
     module = type(obj).__module__
     if module in ("builtins", "__builtin__", None):
         return type(obj).__qualname__
