@@ -293,3 +293,26 @@ def test_pil_constant_pad_matches_numpy_pad():
     img, arr = _pil_rgb(5, 6)
     out = np.asarray(F.pad(img, [1, 2, 3, 4], fill=9))
     np.testing.assert_array_equal(out, np.pad(arr, ((2, 4), (1, 3), (0, 0)), constant_values=9))
+
+
+def test_color_jitter_tensor_uint8_keeps_dtype_and_shape():
+    x = T.PILToTensor()(_pil_rgb()[0])
+    out = T.ColorJitter(0.5, 0.5, 0.5, 0.2)(x)
+    assert out.dtype == ember.uint8 and out.shape == x.shape
+
+
+def test_random_rotation_uint8_tensor_keeps_dtype():
+    x = T.PILToTensor()(_pil_rgb()[0])
+    out = T.RandomRotation(20, interpolation=F.InterpolationMode.BILINEAR, fill=255)(x)
+    assert out.dtype == ember.uint8 and out.shape == x.shape
+
+
+def test_random_choice_applies_exactly_one():
+    add_one, add_ten = T.Lambda(lambda t: t + 1), T.Lambda(lambda t: t + 10)
+    values = {T.RandomChoice([add_one, add_ten])(ember.zeros(1)).item() for _ in range(20)}
+    assert values == {1.0, 10.0}
+
+
+def test_resize_bicubic_tensor_upsamples():
+    out = T.Resize((20, 30), interpolation=F.InterpolationMode.BICUBIC)(_float_img(3, 10, 15))
+    assert out.shape == (3, 20, 30)
