@@ -243,3 +243,9 @@ def test_download_url_skips_when_file_present(tmp_path):
     (tmp_path / "file.bin").write_bytes(b"ember")
     utils.download_url("http://127.0.0.1:9/file.bin", tmp_path,
                        md5=hashlib.md5(b"ember").hexdigest())
+
+
+def test_cifar10_download_offline_names_archive_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets.CIFAR10, "url", "http://127.0.0.1:9/cifar-10-python.tar.gz")
+    with pytest.raises(RuntimeError, match="cifar-10-python.tar.gz"):
+        datasets.CIFAR10(tmp_path, download=True)

@@ -17,6 +17,8 @@ class Digits(VisionDataset):
     ``size=8`` keeps the original 8x8 images; ``size=28`` lays them out like MNIST (the digit
     resampled to 20x20 and centred on a 28x28 canvas). Pixels are scaled from 0..16 to 0..255.
     The train/test split is fixed: a seeded shuffle puts 20% (359 images) in the test set.
+    ``root`` and ``download`` are accepted for symmetry with MNIST; the data ships with
+    scikit-learn.
     """
 
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
