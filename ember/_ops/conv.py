@@ -85,7 +85,7 @@ def _im2col(backend, buf, kernel, out, stride, dilation, groups):
                tuple(s * d for s, d in zip(ss, dilation)) + (sc,))
     windows = backend.as_strided(buf, shape, strides)
     rows = batch * math.prod(out)
-    return xp.ascontiguousarray(windows).reshape(groups, rows, -1)
+    return xp.ascontiguousarray(windows).reshape(groups, rows, math.prod(kernel) * cg)
 
 
 def _weight_matrix(w, groups):

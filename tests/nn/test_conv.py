@@ -128,3 +128,10 @@ def test_conv_layer_bad_padding_mode_raises():
 def test_conv_layer_groups_must_divide_channels():
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         ember.nn.Conv2d(3, 4, 3, groups=2)
+
+
+def test_conv2d_empty_batch():
+    x = ember.zeros(0, 3, 5, 5, requires_grad=True)
+    out = F.conv2d(x, ember.randn(4, 3, 3, 3))
+    out.sum().backward()
+    assert out.shape == (0, 4, 3, 3) and x.grad.shape == (0, 3, 5, 5)
