@@ -486,6 +486,32 @@ def trace(input) -> Tensor:
     return input.diagonal().sum()
 
 
+@export(method=False)
+def cdist(x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
+          ) -> Tensor:
+    """p-norm distances between the rows of ``x1`` (B, P, M) and ``x2`` (B, R, M): (B, P, R)."""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{_type_name(x.dtype)}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+
+
+@export(method=False)
+def chain_matmul(*matrices, out=None) -> Tensor:
+    """Product of a chain of matrices (``linalg.multi_dot``)."""
+    if len(matrices) == 1:
+        return _out(matrices[0].clone(), out)
+    return multi_dot(matrices, out=out)
+
+
 # -- checks shared by the decompositions -----------------------------------------------------------
 def _check_matrix(A, name: str, square: bool = True, floating: bool = True) -> None:
     if not isinstance(A, Tensor):
@@ -570,8 +596,21 @@ class Det(Op):
     @staticmethod
     def backward(ctx, grad):
         A, det_a = ctx.saved_tensors
-        scale = (grad * _conj(det_a)).unsqueeze(-1).unsqueeze(-1)
-        return scale * _mH(inv(A))
+        g = grad.unsqueeze(-1).unsqueeze(-1)
+        try:
+            return g * _conj(det_a).unsqueeze(-1).unsqueeze(-1) * _mH(inv(A))
+        except LinAlgError:
+            return g * _adjugate_h(A)
+
+
+def _adjugate_h(A: Tensor) -> Tensor:
+    """adj(A)^H through the SVD, valid for singular A: phase(U, Vh) U diag(prod_{j!=i} S_j) Vh."""
+    from .pointwise import where
+    U, S, Vh = svd(A)
+    n = S.shape[-1]
+    others = where(_eye_mask(n, S), 1.0, S.unsqueeze(-2).expand(S.shape + (n,))).prod(-1)
+    phase = _conj(Det.apply(U) * Det.apply(Vh)).unsqueeze(-1).unsqueeze(-1)
+    return phase * matmul(U * others.unsqueeze(-2).to(U.dtype), Vh)
 
 
 def det(A, *, out=None) -> Tensor:

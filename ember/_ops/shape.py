@@ -927,6 +927,198 @@ def ravel(input) -> Tensor:
     return reshape(input, (-1,))
 
 
+# -- more views and composites ---------------------------------------------------------------------
+class Unfold(Op):
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        ctx.shape, ctx.args = x.shape, (dim, size, step)
+        n_windows = (x.shape[dim] - size) // step + 1 if x.ndim else 1
+        if x.ndim == 0:
+            return x.reshape(1)
+        shape = x.shape[:dim] + (n_windows,) + x.shape[dim + 1:] + (size,)
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + \
+            (x.strides[dim],)
+        return ctx.xp.lib.stride_tricks.as_strided(x, shape, strides,
+                                                   writeable=x.flags.writeable)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim, size, step = ctx.args
+        if len(ctx.shape) == 0:
+            return grad.reshape(()), None, None, None
+        n_windows = grad.shape[dim]
+        starts = np.arange(n_windows)[:, None] * step + np.arange(size)[None, :]
+        positions = _make(ctx.device.backend.from_host(starts.reshape(-1)), ctx.device)
+        moved = movedim(grad, -1, dim + 1)
+        flat = reshape(moved, tuple(ctx.shape[:dim]) + (n_windows * size,) +
+                       tuple(ctx.shape[dim + 1:]))
+        from .index import index_add
+        return index_add(grad.new_zeros(ctx.shape), dim, positions, flat), None, None, None
+
+
+@export(function=False)
+def unfold(input, dimension: int, size: int, step: int) -> Tensor:
+    """A view of all windows of ``size`` every ``step`` along ``dimension`` (appended last)."""
+    d = wrap_dim(dimension, input.ndim) if input.ndim else 0
+    n = input._data.shape[d] if input.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return Unfold.apply(input, d, int(size), int(step))
+
+
+@export
+def rot90(input, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times in the plane ``dims`` (from the first toward the second)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = (wrap_dim(d, input.ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return flip(input, (d1,)).transpose(d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(input, (d0,)).transpose(d0, d1)
+    from .copy import clone
+    return clone(input)
+
+
+@export(method=False)
+def block_diag(*tensors) -> Tensor:
+    """A block-diagonal matrix of the given (0-, 1- or 2-D) tensors."""
+    mats = []
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t.ndim} dimensions")
+        mats.append(View.apply(t, (1, 1) if t.ndim == 0 else (1, t.shape[0])) if t.ndim < 2
+                    else t)
+    if not mats:
+        from .creation import empty
+        return empty(1, 0)
+    dt = result_type(*mats)
+    total = builtins.sum(m.shape[1] for m in mats)
+    rows, left = [], 0
+    for m in mats:
+        m = cast(m, dt)
+        r, c = m.shape
+        rows.append(cat([m.new_zeros((r, left)), m, m.new_zeros((r, total - left - c))], 1))
+        left += c
+    return cat(rows, 0)
+
+
+@export(method=False)
+def cartesian_prod(*tensors) -> Tensor:
+    """All combinations of the elements of 1-D tensors, one per row."""
+    if len(tensors) == 1:
+        return tensors[0]
+    from .creation import meshgrid
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+@export
+def adjoint(input) -> Tensor:
+    """The conjugate transpose of the last two dims (a view)."""
+    if input.ndim < 2:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {input.ndim}-D tensor.")
+    t = transpose(input, -2, -1)
+    return t.conj() if input.is_complex() else t
+
+
+@export
+def narrow_copy(input, dim: int, start: int, length: int) -> Tensor:
+    from .copy import clone
+    return clone(narrow(input, dim, start, length))
+
+
+class ViewAsReal(Op):
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x):
+        real = np.float64 if x.dtype == np.complex128 else np.float32
+        if x.ndim == 0:
+            return x.reshape(1).view(real)
+        return x.view(real).reshape(x.shape + (2,))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return view_as_complex(grad.contiguous())
+
+
+class ViewAsComplex(Op):
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x):
+        cplx = np.complex128 if x.dtype == np.float64 else np.complex64
+        return x.view(cplx).reshape(x.shape[:-1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        return view_as_real(grad)
+
+
+@export(method=False)
+def view_as_real(input) -> Tensor:
+    """A complex tensor's memory viewed as real pairs (a trailing dim of 2)."""
+    if not input.is_complex():
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return ViewAsReal.apply(input)
+
+
+@export(method=False)
+def view_as_complex(input) -> Tensor:
+    """Pairs in the last dim (size 2, stride 1) viewed as complex numbers."""
+    if input.dtype not in (_dtype.float32, _dtype.float64):
+        raise RuntimeError("view_as_complex is only supported for float and double tensors, "
+                           f"but got a tensor of scalar type: {input.dtype.name.capitalize()}")
+    if input.ndim == 0 or input._data.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input._data.strides[-1] != input._data.itemsize:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    return ViewAsComplex.apply(input)
+
+
+def _scatter_into(input, src, view_fn) -> Tensor:
+    from .copy import clone, copy_
+    out = clone(input)
+    copy_(view_fn(out), src)
+    return out
+
+
+@export
+def diagonal_scatter(input, src, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` written on a diagonal."""
+    return _scatter_into(input, src, lambda t: diagonal(t, offset, dim1, dim2))
+
+
+@export
+def select_scatter(input, src, dim: int, index: int) -> Tensor:
+    """A copy of ``input`` with ``src`` written at ``index`` along ``dim``."""
+    return _scatter_into(input, src, lambda t: select(t, dim, index))
+
+
+@export
+def slice_scatter(input, src, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``."""
+    d = wrap_dim(dim, input.ndim)
+    from .index import basic_index
+    key = _dim_slice(input.ndim, d, slice(start, end, step))
+    return _scatter_into(input, src, lambda t: basic_index(t, key))
+
+
 def _inplace_view(fn):
     """``x.squeeze_()`` and friends: ``x`` itself takes the view's shape and graph node."""
     def method(self, *args, **kwargs):

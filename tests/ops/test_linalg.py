@@ -291,3 +291,20 @@ def test_norm_dispatch_and_errors():
         ember.linalg.norm(ember.ones(2, 2, 2), 2)
     with pytest.raises(RuntimeError, match="linalg.vector_norm: Expected a floating point"):
         ember.linalg.vector_norm(ember.ones(3, dtype=ember.int64))
+
+
+def test_det_grad_of_singular_matrix_is_the_cofactor_matrix():
+    a = ember.tensor([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 1.0]], dtype=ember.float64,
+                     requires_grad=True)
+    ember.linalg.det(a).backward()
+    cofactors = [[-2.0, -2.0, 2.0], [1.0, 1.0, -1.0], [0.0, 0.0, 0.0]]
+    np.testing.assert_allclose(a.grad.numpy(), cofactors, atol=1e-12)
+
+
+def test_cdist_matches_numpy_and_errors():
+    a, b = _r(4, 3), _r(5, 3, seed=1)
+    want = np.sqrt(((a.numpy()[:, None] - b.numpy()[None]) ** 2).sum(-1))
+    np.testing.assert_allclose(ember.cdist(a, b).numpy(), want)
+    with pytest.raises(RuntimeError, match="X1 and X2 must have the same number of columns"):
+        ember.cdist(_r(2, 3), _r(2, 4))
+    check_grad(lambda a, b: ember.cdist(a, b, p=3), (3, 2), (4, 2))

@@ -273,3 +273,40 @@ def test_fill_diagonal_wrap_matches_numpy():
 def test_expand_error_names_tensor_type():
     with pytest.raises(RuntimeError, match=r"expand\(ember.FloatTensor\{\[2, 3\]\}, size=\[3\]\)"):
         ember.zeros(2, 3).expand(3)
+
+
+def test_unfold_is_a_view_with_grad():
+    x = _t((3, 7))
+    w = x.unfold(1, 3, 2)
+    assert w.shape == (3, 3, 3) and np.shares_memory(w.numpy(), x.numpy())
+    check_grad(lambda x: x.unfold(0, 2, 1), (4, 3))
+    with pytest.raises(RuntimeError, match="maximum size for tensor at dimension 1 is 7 but "
+                                           "size is 8"):
+        x.unfold(1, 8, 1)
+
+
+def test_view_as_real_complex_round_trip_shares_memory():
+    x = ember.zeros(3, 2)
+    z = ember.view_as_complex(x)
+    z[0] = 1 + 2j
+    assert x[0].tolist() == [1.0, 2.0]
+    assert ember.view_as_real(z).shape == (3, 2)
+
+
+def test_rot90_matches_numpy():
+    x = _t((2, 3, 4))
+    for k in range(-1, 3):
+        assert np.array_equal(ember.rot90(x, k, (1, 2)).numpy(), np.rot90(x.numpy(), k, (1, 2)))
+
+
+def test_block_diag_and_cartesian_prod():
+    out = ember.block_diag(ember.ones(2, 2), ember.tensor(3.0))
+    assert out.tolist() == [[1, 1, 0], [1, 1, 0], [0, 0, 3]]
+    assert ember.cartesian_prod(ember.arange(2), ember.arange(3)).shape == (6, 2)
+
+
+def test_scatter_family_copies():
+    x = ember.zeros(3, 3)
+    assert ember.diagonal_scatter(x, ember.ones(3)).tolist() == np.eye(3).tolist()
+    assert x.sum().item() == 0
+    check_grad(lambda x, s: ember.slice_scatter(x, s, 0, 1), (3, 2), (2, 2), gradgrad=False)
