@@ -714,3 +714,125 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
                            f"and {groups} groups.")
     x = reshape(input, (n, groups, c // groups) + tuple(rest))
     return reshape(transpose(x, 1, 2), input.shape)
+
+
+# -- spatial transformers: affine_grid and grid_sample ------------------------------------------
+def _base_coords(xp, steps: int, align_corners: bool, dtype):
+    if steps <= 1:
+        return xp.zeros(max(steps, 1), dtype=dtype)
+    lin = np.linspace(-1.0, 1.0, steps)
+    if not align_corners:
+        lin = lin * (steps - 1) / steps
+    return xp.asarray(lin.astype(dtype))
+
+
+@export(nn=True, method=False, function=False)
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """Sampling grid (N, H, W, 2) or (N, D, H, W, 3) of the affine maps ``theta`` (N, 2, 3) or
+    (N, 3, 4), in normalised [-1, 1] coordinates."""
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    shown = f"torch.Size({list(size)})"
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{shown}. Got torch.Size({list(theta.shape)}).")
+        spatial = size[2:]
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{shown}. Got torch.Size({list(theta.shape)}).")
+        spatial = size[2:]
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {shown}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {shown}")
+    xp = theta._device.backend.xp
+    dtype = theta._data.dtype
+    axes = [_base_coords(xp, s, bool(align_corners), dtype) for s in spatial]
+    mesh = xp.meshgrid(*axes, indexing="ij")  # (D,) H, W order; coordinates are x, y(, z)
+    base = xp.stack(list(mesh[::-1]) + [xp.ones_like(mesh[0])], axis=-1)
+    base = Tensor._make(base.reshape(1, -1, len(spatial) + 1), theta._device)
+    grid = base @ theta.mT
+    return reshape(grid, (size[0],) + spatial + (len(spatial),))
+
+
+def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    if align_corners:
+        return (coord + 1) * ((size - 1) / 2)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
+    """PyTorch's reflect_coordinates, with the fold count taken as a constant."""
+    if twice_low == twice_high:
+        return coord * 0
+    low = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    dist = (coord - low).abs()
+    flips = np.floor(dist._data / span)
+    odd = Tensor._make((flips % 2).astype(dist._data.dtype), coord._device)
+    extra = dist - Tensor._make((flips * span).astype(dist._data.dtype), coord._device)
+    return low + span * odd + extra * (1 - 2 * odd)
+
+
+def _source_coord(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    coord = _unnormalize(coord, size, align_corners)
+    if padding_mode == "border":
+        coord = coord.clamp(0, size - 1)
+    elif padding_mode == "reflection":
+        if align_corners:
+            coord = _reflect(coord, 0, 2 * (size - 1))
+        else:
+            coord = _reflect(coord, -1, 2 * size - 1)
+        coord = coord.clamp(0, size - 1)
+    return coord
+
+
+@export(nn=True, method=False, function=False)
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
+                padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
+    """Sample (N, C, H, W) at the normalised (x, y) locations of ``grid`` (N, Ho, Wo, 2);
+    modes 'bilinear' and 'nearest', padding 'zeros', 'border' or 'reflection'."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if input.ndim != 4 or mode == "bicubic":
+        raise NotImplementedError("grid_sample: Ember supports 4-D input with 'bilinear' or "
+                                  "'nearest' mode")
+    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension and "
+                           f"the same batch size as input, but got input with sizes "
+                           f"{list(input.shape)} and grid with sizes {list(grid.shape)}")
+    align = bool(align_corners)
+    n, c, h, w = input.shape
+    ho, wo = grid.shape[1], grid.shape[2]
+    x = _source_coord(grid[:, :, :, 0], w, padding_mode, align)
+    y = _source_coord(grid[:, :, :, 1], h, padding_mode, align)
+    planes = reshape(input, (n * c, h * w))
+    xp = input._device.backend.xp
+
+    def tap(xi, yi):
+        """Input values at integer (xi, yi) (N, Ho, Wo), zero outside, as (N, C, Ho, Wo)."""
+        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        flat = xp.clip(yi, 0, h - 1) * w + xp.clip(xi, 0, w - 1)
+        flat = xp.broadcast_to(flat.reshape(n, 1, -1), (n, c, ho * wo)).reshape(n * c, -1)
+        values = reshape(_FlatGather.apply(planes, Tensor._make(flat, input._device)),
+                         (n, c, ho, wo))
+        mask = Tensor._make(inside.astype(input._data.dtype)[:, None], input._device)
+        return values * mask
+
+    if mode == "nearest":
+        return tap(xp.rint(x._data).astype(np.int64), xp.rint(y._data).astype(np.int64))
+    x0 = xp.floor(x._data)
+    y0 = xp.floor(y._data)
+    fx = (x - Tensor._make(x0, x._device)).unsqueeze(1)
+    fy = (y - Tensor._make(y0, y._device)).unsqueeze(1)
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    return (tap(x0, y0) * ((1 - fx) * (1 - fy)) + tap(x0 + 1, y0) * (fx * (1 - fy))
+            + tap(x0, y0 + 1) * ((1 - fx) * fy) + tap(x0 + 1, y0 + 1) * (fx * fy))

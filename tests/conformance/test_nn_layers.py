@@ -197,3 +197,28 @@ def test_batch_norm_eval_after_training_matches_torch():
     data = rng.standard_normal((4, 3, 2, 2)).astype(np.float32)
     np.testing.assert_allclose(ours(ember.tensor(data)).detach().numpy(),
                                theirs(torch.tensor(data)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_and_grid_sample_match_torch(mode, padding_mode, align_corners):
+    rng = np.random.default_rng(0)
+    theta = rng.standard_normal((2, 2, 3)).astype(np.float32)
+    data = rng.standard_normal((2, 3, 5, 6)).astype(np.float32)
+    x, tx = ember.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    t, tt = ember.tensor(theta, requires_grad=True), torch.tensor(theta, requires_grad=True)
+    out = ember.nn.functional.grid_sample(
+        x, ember.nn.functional.affine_grid(t, (2, 3, 4, 7), align_corners), mode, padding_mode,
+        align_corners)
+    expected = torch.nn.functional.grid_sample(
+        tx, torch.nn.functional.affine_grid(tt, (2, 3, 4, 7), align_corners), mode,
+        padding_mode, align_corners)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-4,
+                               atol=1e-5)
+    grad = rng.standard_normal(tuple(expected.shape)).astype(np.float32)
+    out.backward(ember.tensor(grad))
+    expected.backward(torch.tensor(grad))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    if mode == "bilinear":
+        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-3, atol=1e-3)

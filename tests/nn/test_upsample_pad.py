@@ -115,3 +115,29 @@ def test_upsample_repr():
 def test_circular_pad_wrong_rank_raises():
     with pytest.raises(ValueError, match=r"expected 3D or 4D input \(got 2D input\)"):
         ember.nn.CircularPad2d(1)(ember.zeros(3, 3))
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_bilinear_gradcheck_input_and_grid(padding_mode):
+    rng = np.random.default_rng(1)
+    grid = ember.tensor(rng.uniform(-1.2, 1.2, (1, 2, 3, 2)), requires_grad=True)
+    x = ember.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
+    assert ember.autograd.gradcheck(
+        lambda a, g: F.grid_sample(a, g, padding_mode=padding_mode, align_corners=False),
+        [x, grid])
+
+
+def test_affine_grid_identity_matches_base_grid():
+    theta = ember.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    grid = F.affine_grid(theta, (1, 1, 2, 3), align_corners=True)
+    assert grid[0, :, :, 0].tolist() == [[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]]
+    assert grid[0, :, 0, 1].tolist() == [-1.0, 1.0]
+
+
+def test_affine_grid_gradcheck():
+    check_grad(lambda t: F.affine_grid(t, (1, 1, 2, 3), align_corners=False), (1, 2, 3))
+
+
+def test_affine_grid_wrong_theta_raises():
+    with pytest.raises(ValueError, match="Expected a batch of 2D affine matrices of shape Nx2x3"):
+        F.affine_grid(ember.zeros(1, 3, 3), (1, 1, 4, 4))
