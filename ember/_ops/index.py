@@ -598,6 +598,8 @@ class Scatter(Op):
     def forward(ctx, x, src, index, dim, reduce, include_self):
         xp = ctx.xp
         ctx.index, ctx.dim, ctx.reduce, ctx.include_self = index, dim, reduce, include_self
+        ctx._backward_name = ("ScatterBackward0" if reduce is None else "ScatterAddBackward0"
+                              if reduce == "sum" and include_self else "ScatterReduceBackward0")
         out = xp.array(x, order="C", copy=True)
         flat = out.reshape(-1)
         pos = _positions(xp, x.shape, dim, index).reshape(-1)

@@ -433,6 +433,7 @@ class SplitView(Op):
     @staticmethod
     def forward(ctx, x, dim, bounds, squeeze):
         ctx.dim, ctx.bounds, ctx.squeeze, ctx.shape = dim, bounds, squeeze, x.shape
+        ctx._backward_name = "UnbindBackward0" if squeeze else "SplitWithSizesBackward0"
         if squeeze:
             return tuple(x[_dim_slice(x.ndim, dim, i)] for i in range(x.shape[dim]))
         return tuple(x[_dim_slice(x.ndim, dim, slice(a, b))] for a, b in bounds)
@@ -685,6 +686,7 @@ class Triangle(Op):
     @staticmethod
     def forward(ctx, x, diagonal, upper):
         ctx.diagonal, ctx.upper = diagonal, upper
+        ctx._backward_name = "TriuBackward0" if upper else "TrilBackward0"
         rows, cols = x.shape[-2:]
         xp = ctx.xp
         keep = xp.arange(cols)[None, :] - xp.arange(rows)[:, None]
