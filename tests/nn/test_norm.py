@@ -134,3 +134,11 @@ def test_batch_norm_fused_backward_matches_composite():
                                     grad, create_graph=True)
     for a, b in zip(fast, composite):
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_convert_sync_batchnorm_keeps_state():
+    bn = ember.nn.BatchNorm2d(2)
+    bn(ember.randn(4, 2, 3, 3))
+    model = ember.nn.SyncBatchNorm.convert_sync_batchnorm(ember.nn.Sequential(bn))
+    assert isinstance(model[0], ember.nn.SyncBatchNorm)
+    assert model[0].running_mean is bn.running_mean and model[0].weight is bn.weight
