@@ -1,6 +1,7 @@
 """Digits: scikit-learn's bundled 8x8 handwritten digits, MNIST-style (no download needed)."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import numpy as np
@@ -9,6 +10,23 @@ import ember
 
 from ..transforms._functional_tensor import resize_weights
 from .vision import VisionDataset
+
+
+@functools.lru_cache(maxsize=2)
+def _load(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """All 1,797 images as uint8 (N, size, size) and their int64 labels (read once)."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise ImportError("Digits needs scikit-learn: pip install scikit-learn") from exc
+    bunch = load_digits()
+    images = bunch.images.astype(np.float64) * (255.0 / 16.0)
+    if size == 28:
+        weights = resize_weights(8, 20, "bilinear", True)
+        images = np.pad(weights @ images @ weights.T, ((0, 0), (4, 4), (4, 4)))
+    images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
+    images.flags.writeable = False
+    return images, bunch.target.astype(np.int64)
 
 
 class Digits(VisionDataset):
@@ -32,23 +50,14 @@ class Digits(VisionDataset):
         super().__init__(root, transform=transform, target_transform=target_transform)
         if size not in (8, 28):
             raise ValueError(f"Digits size must be 8 or 28, got {size}")
-        try:
-            from sklearn.datasets import load_digits
-        except ImportError as exc:
-            raise ImportError("Digits needs scikit-learn: pip install scikit-learn") from exc
-        bunch = load_digits()
-        images = bunch.images.astype(np.float64) * (255.0 / 16.0)
-        if size == 28:
-            weights = resize_weights(8, 20, "bilinear", True)
-            images = np.pad(weights @ images @ weights.T, ((0, 0), (4, 4), (4, 4)))
-        images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
+        images, labels = _load(size)
         order = np.random.default_rng(self.split_seed).permutation(len(images))
         n_test = int(round(len(images) * self.test_fraction))
         chosen = order[n_test:] if train else order[:n_test]
         self.train = train
         self.size = size
         self.data = ember.from_numpy(np.ascontiguousarray(images[chosen]))
-        self.targets = ember.from_numpy(bunch.target[chosen].astype(np.int64))
+        self.targets = ember.from_numpy(labels[chosen])
 
     @property
     def class_to_idx(self) -> dict[str, int]:
