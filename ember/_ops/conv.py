@@ -313,7 +313,7 @@ def _check_input(name: str, input, weight, nd: int, groups: int, transposed: boo
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"{name}, but got input of size: {_dims(input.shape)}")
     if weight.ndim != nd + 2:
-        raise RuntimeError(f"weight should have at least three dimensions" if weight.ndim < 3
+        raise RuntimeError("weight should have at least three dimensions" if weight.ndim < 3
                            else f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional "
                            f"input {_dims(input.shape)}, but got {weight.ndim}-dimensional "
                            f"weight of size {_dims(weight.shape)} instead")
@@ -326,11 +326,7 @@ def _check_input(name: str, input, weight, nd: int, groups: int, transposed: boo
         raise RuntimeError(f"{head} of size {_dims(weight.shape)}, expected input"
                            f"{_dims(shape)} to have {channels} channels, but got {shape[1]} "
                            f"channels instead")
-    if not transposed and weight.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size {_dims(weight.shape)} "
-                           f"instead")
-    if transposed and weight.shape[0] % groups:
+    if weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
                            f"at dimension 0, but got weight of size {_dims(weight.shape)} "
                            f"instead")

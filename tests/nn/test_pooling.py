@@ -1,5 +1,4 @@
 """Pooling ops and layers: gradients (incl. second order), indices, errors."""
-import numpy as np
 import pytest
 
 import ember
