@@ -323,8 +323,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         try:
             for worker_id in range(self._num_workers):
                 index_queue = context.Queue()
-                # The main process never waits to flush an index queue when it shuts down.
-                index_queue.cancel_join_thread()
                 w = context.Process(
                     target=_worker._worker_loop,
                     args=(is_iterable, self._dataset, index_queue, self._data_queue,
@@ -421,7 +419,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             del self._task_info[idx]
             self._try_put_index()
             if isinstance(data, ExceptionWrapper):
-                self._shutdown_workers()
                 data.reraise()
             return data
 
@@ -429,7 +426,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._rcvd_idx += 1
         self._try_put_index()
         if isinstance(data, ExceptionWrapper):
-            self._shutdown_workers()
+            # Like PyTorch, the iterator stays usable: the next call yields the next batch.
             data.reraise()
         return data
 
@@ -473,11 +470,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return
         self._shutdown = True
         self._workers_done_event.set()
-        for index_queue in self._index_queues:
-            try:
+        for w, index_queue in zip(self._workers, self._index_queues):
+            if w.is_alive():
                 index_queue.put(None)
-            except (OSError, ValueError):
-                pass
         deadline = time.monotonic() + _worker.MP_STATUS_CHECK_INTERVAL
         for w in self._workers:
             w.join(timeout=max(deadline - time.monotonic(), 0.0))
@@ -487,6 +482,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 w.join()
         for index_queue in self._index_queues:
             index_queue.close()
+            # Let the feeder thread flush and close its pipe now, not at some later garbage
+            # collection; bounded, so a full pipe to a dead worker cannot hang us.
+            feeder = getattr(index_queue, "_thread", None)
+            if feeder is not None:
+                feeder.join(timeout=_worker.MP_STATUS_CHECK_INTERVAL)
+            index_queue.cancel_join_thread()
         self._data_queue.cancel_join_thread()
         self._data_queue.close()
 
