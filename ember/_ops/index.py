@@ -239,7 +239,30 @@ def basic_index(x: Tensor, key) -> Tensor:
     return BasicIndex.apply(x, key)
 
 
+def _fast_basic(shape, key) -> bool:
+    """True for the common keys (ints in range, slices of ints with positive steps) that need
+    no conversion, so indexing skips the general validation."""
+    items = key if key.__class__ is tuple else (key,)
+    if len(items) > len(shape):
+        return False
+    for size, k in zip(shape, items):
+        cls = k.__class__
+        if cls is int:
+            if not -size <= k < size:
+                return False
+        elif cls is slice:
+            if not ((k.start is None or k.start.__class__ is int) and
+                    (k.stop is None or k.stop.__class__ is int) and
+                    (k.step is None or (k.step.__class__ is int and k.step > 0))):
+                return False
+        else:
+            return False
+    return True
+
+
 def getitem(self: Tensor, key) -> Tensor:
+    if _fast_basic(self._data.shape, key):
+        return BasicIndex.apply(self, key)
     key = _prepare_key(self, key)
     try:
         return _getitem(self, key)

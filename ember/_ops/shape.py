@@ -434,9 +434,10 @@ class SplitView(Op):
     def forward(ctx, x, dim, bounds, squeeze):
         ctx.dim, ctx.bounds, ctx.squeeze, ctx.shape = dim, bounds, squeeze, x.shape
         ctx._backward_name = "UnbindBackward0" if squeeze else "SplitWithSizesBackward0"
+        prefix = (slice(None),) * dim
         if squeeze:
-            return tuple(x[_dim_slice(x.ndim, dim, i)] for i in range(x.shape[dim]))
-        return tuple(x[_dim_slice(x.ndim, dim, slice(a, b))] for a, b in bounds)
+            return tuple(x[prefix + (i, Ellipsis)] for i in range(x.shape[dim]))
+        return tuple(x[prefix + (slice(a, b),)] for a, b in bounds)
 
     @staticmethod
     def backward(ctx, *grads):
@@ -450,19 +451,25 @@ class SplitView(Op):
         root = x._base if x._base is not None else x
         vc = version_counter(root)
         parent_fn = x._view_fn
+        prefix = (slice(None),) * dim
         for i, out in enumerate(outs):
-            item = i if squeeze else slice(*bounds[i])
-            key = _dim_slice(x.ndim, dim, item)
             out._base, out._vc = root, vc
-            out._view_fn = _slicer(parent_fn, key)
+            out._view_fn = _Slicer(parent_fn, prefix + ((i,) if squeeze else
+                                                        (slice(*bounds[i]),)))
         return outs
 
 
-def _slicer(parent_fn, key):
-    from .index import basic_index
-    if parent_fn is None:
-        return lambda b: basic_index(b, key)
-    return lambda b: basic_index(parent_fn(b), key)
+class _Slicer:
+    """Rebuilds one output of ``SplitView`` from the root tensor (for writes through it)."""
+
+    __slots__ = ("parent_fn", "key")
+
+    def __init__(self, parent_fn, key):
+        self.parent_fn, self.key = parent_fn, key
+
+    def __call__(self, base):
+        from .index import basic_index
+        return basic_index(base if self.parent_fn is None else self.parent_fn(base), self.key)
 
 
 def _split_bounds(sizes) -> tuple:

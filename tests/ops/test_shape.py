@@ -310,3 +310,10 @@ def test_scatter_family_copies():
     assert ember.diagonal_scatter(x, ember.ones(3)).tolist() == np.eye(3).tolist()
     assert x.sum().item() == 0
     check_grad(lambda x, s: ember.slice_scatter(x, s, 0, 1), (3, 2), (2, 2), gradgrad=False)
+
+
+def test_unbind_1d_gives_writable_0d_views():
+    x = _t((3,))
+    items = list(x)
+    items[1].fill_(9)
+    assert x.tolist() == [0.0, 9.0, 2.0]
