@@ -218,11 +218,24 @@ def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 
 @export(nn=True, method=False, function=False)
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = True):
+    """max_pool1d that always returns (values, indices)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+@export(nn=True, method=False, function=False)
 def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = True):
     """max_pool2d that always returns (values, indices)."""
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     True)
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+@export(nn=True, method=False, function=False)
+def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = True):
+    """max_pool3d that always returns (values, indices)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 # -- max_unpool --------------------------------------------------------------------------------
@@ -521,6 +534,24 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling to a fixed (D, H, W); ``None`` keeps that input size."""
     return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+@export(nn=True, method=False, function=False)
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    """adaptive_max_pool1d that always returns (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+@export(nn=True, method=False, function=False)
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    """adaptive_max_pool2d that always returns (values, indices)."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+@export(nn=True, method=False, function=False)
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    """adaptive_max_pool3d that always returns (values, indices)."""
+    return adaptive_max_pool3d(input, output_size, True)
 
 
 # -- interpolation -----------------------------------------------------------------------------
