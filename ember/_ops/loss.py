@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from .. import _dtype
 from ..autograd.function import Op
 from .._tensor import Tensor, _make
@@ -151,8 +153,9 @@ class NLLLoss(Op):
             out = losses.sum()
         else:
             total = w.sum()
-            coef = -w / total
-            out = losses.sum() / total
+            with np.errstate(divide="ignore", invalid="ignore"):
+                coef = -w / total
+                out = losses.sum() / total
         ctx.index, ctx.coef, ctx.class_axis = index, coef, class_axis
         ctx.reduction = reduction
         return xp.asarray(out, dtype=logp.dtype)
@@ -293,8 +296,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
             (n_classes,) + (1,) * (input.ndim - class_axis - 1))
     losses = -terms.sum(class_axis)
     if reduction == "mean":
-        return losses.sum() / float(max(input.numel() // max(n_classes, 1), 1)) \
-            if input.numel() else losses.sum() / 0.0
+        return losses.sum() / (input.numel() / n_classes)
     return _reduce(losses, reduction)
 
 
@@ -308,12 +310,7 @@ class BinaryCrossEntropy(Op):
         xp = ctx.xp
         if ((x < 0) | (x > 1)).any():
             raise RuntimeError("all elements of input should be between 0 and 1")
-        with_errstate = getattr(xp, "errstate", None)
-        if with_errstate is not None:
-            with xp.errstate(divide="ignore"):
-                log_x = xp.maximum(xp.log(x), -100)
-                log_1mx = xp.maximum(xp.log1p(-x), -100)
-        else:
+        with np.errstate(divide="ignore"):
             log_x = xp.maximum(xp.log(x), -100)
             log_1mx = xp.maximum(xp.log1p(-x), -100)
         ctx.save_for_backward(x, t)

@@ -311,3 +311,38 @@ def test_load_state_dict_error_message_matches_torch():
     with pytest.raises(RuntimeError) as eerr:
         en.load_state_dict(state_e)
     assert str(eerr.value) == str(terr.value).replace("torch.Size", "ember.Size")
+
+
+def test_parameter_containers_repr_match_torch():
+    ep = enn.ParameterList([ember.zeros(2, 3), ember.zeros(4)])
+    tp = tnn.ParameterList([torch.zeros(2, 3), torch.zeros(4)])
+    assert repr(ep) == repr(tp).replace("torch.", "ember.")
+    ed = enn.ParameterDict({"b": ember.zeros(2), "a": ember.zeros(1)})
+    td = tnn.ParameterDict({"b": torch.zeros(2), "a": torch.zeros(1)})
+    assert repr(ed) == repr(td).replace("torch.", "ember.")
+
+
+def test_full_backward_hook_arguments_match_torch():
+    seen = {}
+
+    def hook_for(key):
+        def hook(module, grad_input, grad_output):
+            seen[key] = ([g.detach().numpy() if g is not None else None for g in grad_input],
+                         [g.detach().numpy() for g in grad_output])
+        return hook
+
+    tm = tnn.Bilinear(3, 2, 4)
+    em = enn.Bilinear(3, 2, 4)
+    em.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    tm.register_full_backward_hook(hook_for("t"))
+    em.register_full_backward_hook(hook_for("e"))
+    a, b = _randn(5, 3), _randn(5, 2)
+    ea, ta = _pair(a)
+    eb, tb = ember.tensor(b), torch.tensor(b)
+    em(ea, eb).sum().backward()
+    tm(ta, tb).sum().backward()
+    (e_in, e_out), (t_in, t_out) = seen["e"], seen["t"]
+    assert len(e_in) == len(t_in) == 2
+    for e, t in zip(e_in, t_in):
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(e_out[0], t_out[0], rtol=1e-5, atol=1e-5)

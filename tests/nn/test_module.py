@@ -356,7 +356,7 @@ def test_parameter_list_and_dict_wrap_tensors():
     assert [n for n, _ in pl.named_parameters()] == ["0", "1"]
     pd = nn.ParameterDict({"b": ember.zeros(1), "a": ember.ones(1)})
     assert list(pd.keys()) == ["a", "b"] and isinstance(pd["a"], nn.Parameter)
-    assert "Parameter containing: [ember.float32 of size 1]" in repr(pd)
+    assert "Parameter containing: [ember.FloatTensor of size 1]" in repr(pd)
 
 
 def test_data_parallel_prefixes_state_dict_and_forwards():

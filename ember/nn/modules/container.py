@@ -8,7 +8,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from ..._tensor import Tensor
 from ..parameter import Parameter
-from .module import Module, _addindent
+from .module import Module, _addindent, _typename
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -278,12 +278,13 @@ class ModuleDict(Module):
                 self[m[0]] = m[1]
 
 
-def _param_line(p: Any) -> str:
+def _param_line(p: Any, type_name: bool = False) -> str:
     if isinstance(p, Tensor):
         size_str = "x".join(str(size) for size in p.size())
         device_str = f" ({p.device})" if p.device.type != "cpu" else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"{kind} containing: [{p.dtype} of size {size_str}{device_str}]"
+        what = _typename(p) if type_name else p.dtype
+        return f"{kind} containing: [{what} of size {size_str}{device_str}]"
     return "Object of type: " + type(p).__name__
 
 
@@ -448,7 +449,7 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self) -> str:
-        return "\n".join(f"  ({k}): {_param_line(p)}" for k, p in self.items())
+        return "\n".join(f"  ({k}): {_param_line(p, True)}" for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

@@ -420,6 +420,11 @@ class Module:
             return t.to(device=device) if device is not None else t
         return self._apply(convert)
 
+    def to_empty(self, *, device, recurse: bool = True) -> "Module":
+        """Move to ``device`` with uninitialised storage (values are not copied)."""
+        from ..._ops.creation import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse)
+
     def cpu(self) -> "Module":
         return self._apply(lambda t: t.cpu())
 
@@ -797,6 +802,7 @@ class _BackwardHookState:
     def wrap_inputs(self, args: tuple) -> tuple:
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         self.tensor_positions = positions
+        self.inputs = args
         grad_positions = [i for i in positions if args[i].requires_grad]
         if not grad_positions:
             return args
@@ -835,8 +841,10 @@ class _BackwardHookState:
         return grads
 
     def _on_input_grads(self, grads: tuple) -> tuple:
+        from ..._ops.creation import zeros_like
         by_position = dict(zip(self.input_positions, grads))
-        grads = tuple(by_position.get(i) for i in self.tensor_positions)
+        grads = tuple(by_position[i] if i in by_position else zeros_like(self.inputs[i])
+                      for i in self.tensor_positions)
         for hook in list(self.module._backward_hooks.values()):
             result = hook(self.module, grads, self.grad_outputs)
             if result is not None:
