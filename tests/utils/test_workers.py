@@ -2,6 +2,7 @@
 
 Datasets are tiny and waits short: each test starts two forked workers in well under a second.
 """
+import faulthandler
 import gc
 import os
 import random
@@ -89,6 +90,7 @@ class _Dying(Dataset):
         if i == 3:
             if self.how == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
+            faulthandler.disable()  # pytest's handler would dump every thread's stack
             os.abort()
         return i
 
