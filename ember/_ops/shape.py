@@ -295,8 +295,9 @@ class Cat(Op):
     def forward(ctx, *arrays, dim):
         ctx.dim = dim
         ctx.sizes = tuple(a.shape[dim] if a.ndim else 0 for a in arrays)
-        ctx.skipped = tuple(a.ndim == 1 and a.shape[0] == 0 and len(arrays) > 1 for a in arrays)
-        kept = [a for a, s in zip(arrays, ctx.skipped) if not s]
+        skipped = tuple(a.shape == (0,) for a in arrays)
+        ctx.skipped = skipped if not all(skipped) else (False,) * len(arrays)
+        kept = [a for a, skip in zip(arrays, ctx.skipped) if not skip]
         return ctx.xp.concatenate(kept, axis=dim)
 
     @staticmethod
@@ -324,25 +325,29 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    for t in tensors:
-        if t.ndim == 0:
-            raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    real = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
-    ref = real[0]
-    d = wrap_dim(dim, ref.ndim)
-    for i, t in enumerate(tensors):
-        if t.ndim == 1 and t.shape[0] == 0 and t is not ref:
+    shapes = [t._data.shape for t in tensors]
+    for i, shape in enumerate(shapes):
+        if not shape:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    ref = next((sh for sh in shapes if sh != (0,)), shapes[0])
+    d = wrap_dim(dim, len(ref))
+    rest = ref[:d] + ref[d + 1:]
+    for i, shape in enumerate(shapes):
+        if shape == (0,) and shape is not ref:
             continue
-        if t.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and "
-                               f"{t.ndim}")
-        for k in range(ref.ndim):
-            if k != d and t._data.shape[k] != ref._data.shape[k]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {ref._data.shape[k]} but got size "
-                                   f"{t._data.shape[k]} for tensor number {i} in the list.")
-    dt = result_type(*tensors) if len(tensors) > 1 else ref.dtype
-    tensors = [cast(t, dt) for t in tensors]
+        if len(shape) != len(ref):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} "
+                               f"and {len(shape)}")
+        if shape[:d] + shape[d + 1:] != rest:
+            k = next(k for k in range(len(ref)) if k != d and shape[k] != ref[k])
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                               f"Expected size {ref[k]} but got size {shape[k]} for tensor "
+                               f"number {i} in the list.")
+    first = tensors[0]._data.dtype
+    if any(t._data.dtype != first for t in tensors):
+        dt = result_type(*tensors)
+        tensors = [cast(t, dt) for t in tensors]
     result = Cat.apply(*tensors, dim=d)
     if out is not None:
         from .pointwise import _out
