@@ -294,7 +294,7 @@ class Cat(Op):
     @staticmethod
     def forward(ctx, *arrays, dim):
         ctx.dim = dim
-        ctx.sizes = tuple(a.shape[dim] if a.ndim else 0 for a in arrays)
+        ctx.sizes = tuple(a.shape[dim] if a.ndim > dim else 0 for a in arrays)
         skipped = tuple(a.shape == (0,) for a in arrays)
         ctx.skipped = skipped if not all(skipped) else (False,) * len(arrays)
         kept = [a for a, skip in zip(arrays, ctx.skipped) if not skip]

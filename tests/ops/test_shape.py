@@ -317,3 +317,10 @@ def test_unbind_1d_gives_writable_0d_views():
     items = list(x)
     items[1].fill_(9)
     assert x.tolist() == [0.0, 9.0, 2.0]
+
+
+def test_cat_legacy_empty_between_with_grad():
+    x = ember.ones(2, 3, requires_grad=True)
+    ember.cat([ember.zeros(0), x, ember.zeros(0)], 1).sum().backward()
+    assert x.grad.shape == (2, 3)
+    assert ember.cat([ember.zeros(0), ember.zeros(0)]).shape == (0,)
