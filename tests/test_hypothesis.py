@@ -21,7 +21,7 @@ def _tensors(lib, dtype_name, ndim):
     return lib.zeros((2,) * ndim, dtype=dt)
 
 
-# -- promotion --------------------------------------------------------------------------------------
+# -- promotion -------------------------------------------------------------------------------------
 @SETTINGS
 @given(st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.integers(0, 1), st.integers(0, 1))
 def test_result_type_tensors_matches_torch(a, b, nd_a, nd_b):
@@ -65,7 +65,7 @@ def test_cat_promotes_like_torch(a, b):
     assert got.name == str(want).replace("torch.", "")
 
 
-# -- broadcasting -----------------------------------------------------------------------------------
+# -- broadcasting ----------------------------------------------------------------------------------
 @SETTINGS
 @given(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3))
 def test_broadcasting_shapes_match_numpy(shapes):
@@ -93,7 +93,7 @@ def test_broadcast_grads_reduce_to_input_shapes(shapes, seed):
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-10)
 
 
-# -- indexing -----------------------------------------------------------------------------------------
+# -- indexing --------------------------------------------------------------------------------------
 @st.composite
 def _basic_index(draw):
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))

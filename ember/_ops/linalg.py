@@ -21,7 +21,7 @@ from .._tensor import Tensor, _make
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import dims_tuple, promote_binary, result_type, cast, wrap_dim
+from ._util import dims_tuple, promote_binary, wrap_dim
 
 
 class LinAlgError(RuntimeError):
@@ -1005,7 +1005,7 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
     rhs = B.unsqueeze(-1) if vector else B
     m, n = A.shape[-2:]
     if rhs.shape[-2] != m:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     eps = np.finfo(A.dtype.to_real().np).eps
     rtol = eps * builtins.max(m, n) if rcond is None or rcond < 0 else rcond
     X = matmul(pinv(A, rtol=rtol), rhs)

@@ -919,8 +919,8 @@ def broadcast_shapes(*shapes) -> Size:
             if s == out[j] or s == 1:
                 continue
             if out[j] != 1:
-                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single "
-                                   f"shape.  Mismatch is between arg 0 and arg 1.")
+                raise RuntimeError("Shape mismatch: objects cannot be broadcast to a single "
+                                   "shape.  Mismatch is between arg 0 and arg 1.")
             out[j] = s
     return Size(out)
 

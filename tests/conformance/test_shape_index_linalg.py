@@ -277,7 +277,7 @@ def test_matches_torch(spec):
         np.testing.assert_allclose(eg.numpy(), tg.numpy(), rtol=1e-6, atol=1e-8)
 
 
-# -- random ops: same shapes and dtypes as PyTorch ---------------------------------------------------
+# -- random ops: same shapes and dtypes as PyTorch -------------------------------------------------
 RANDOM_SPECS = [
     ("rand", lambda m: m.rand(2, 3, dtype=m.float64)),
     ("randn", lambda m: m.randn((4,))),
@@ -312,7 +312,7 @@ def test_random_shapes_and_dtypes_match_torch(name, fn):
     assert e.dtype.name == str(t.dtype).replace("torch.", "")
 
 
-# -- errors: same exception type ----------------------------------------------------------------------
+# -- errors: same exception type -------------------------------------------------------------------
 ERROR_SPECS = [
     ("cat_dims", lambda m: m.cat([m.zeros(2, 3), m.zeros(3)])),
     ("stack_sizes", lambda m: m.stack([m.zeros(2), m.zeros(3)])),

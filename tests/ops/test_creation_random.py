@@ -91,7 +91,7 @@ def test_generator_argument_is_independent():
     assert ember.zeros(3).normal_(generator=g).tolist() == x.tolist()
 
 
-# -- samplers ---------------------------------------------------------------------------------------
+# -- samplers --------------------------------------------------------------------------------------
 def test_normal_overloads_shapes_and_dtypes():
     assert ember.normal(ember.zeros(2, 3), ember.ones(3)).shape == (2, 3)
     assert ember.normal(0.0, 1.0, (4,)).dtype is ember.float32

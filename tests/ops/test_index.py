@@ -202,7 +202,7 @@ def test_scatter_reduce_values():
     assert x.scatter_reduce(0, idx, src, "mean").tolist() == pytest.approx([4 / 3, 10.0, 2.0])
 
 
-# -- index_* ----------------------------------------------------------------------------------------
+# -- index_* ---------------------------------------------------------------------------------------
 def test_index_select_and_errors():
     x = _t((3, 4))
     assert np.array_equal(x.index_select(1, ember.tensor([3, 0])).numpy(),
