@@ -122,13 +122,13 @@ def collate(batch: list, *, collate_fn_map: dict | None = None):
         except TypeError:
             return fields
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return elem_type(*(collate(list(samples), collate_fn_map=collate_fn_map)
+        return elem_type(*(collate(samples, collate_fn_map=collate_fn_map)
                            for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         elem_size = len(elem)
         if not all(len(e) == elem_size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = [collate(list(samples), collate_fn_map=collate_fn_map)
+        transposed = [collate(samples, collate_fn_map=collate_fn_map)
                       for samples in zip(*batch)]
         if isinstance(elem, tuple):
             return transposed
