@@ -346,3 +346,40 @@ def test_full_backward_hook_arguments_match_torch():
     for e, t in zip(e_in, t_in):
         np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(e_out[0], t_out[0], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("concatenated", [False, True])
+def test_ctc_loss_matches_torch(reduction, concatenated):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((12, 3, 5)).astype(np.float32)
+    labels = rng.integers(1, 5, (3, 4))
+    labels[1, 1] = labels[1, 0]
+    in_lens, tgt_lens = np.array([12, 10, 7]), np.array([4, 3, 0])
+    targets = (np.concatenate([labels[n, :tgt_lens[n]] for n in range(3)]) if concatenated
+               else labels)
+    e, t = _pair(x)
+    eo = EF.ctc_loss(e.log_softmax(2), ember.tensor(targets), ember.tensor(in_lens),
+                     ember.tensor(tgt_lens), reduction=reduction)
+    to = TF.ctc_loss(t.log_softmax(2), torch.tensor(targets), torch.tensor(in_lens),
+                     torch.tensor(tgt_lens), reduction=reduction)
+    _close(eo, to)
+    eo.sum().backward()
+    to.sum().backward()
+    _close(e.grad, t.grad)
+
+
+def test_ctc_loss_zero_infinity_and_unbatched_match_torch():
+    x = _randn(3, 4)
+    target = np.array([1, 2, 1, 2])
+    for zero_infinity in (False, True):
+        e, t = _pair(x)
+        eo = EF.ctc_loss(e.log_softmax(1), ember.tensor(target), [3], [4],
+                         zero_infinity=zero_infinity, reduction="sum")
+        to = TF.ctc_loss(t.log_softmax(1), torch.tensor(target), [3], [4],
+                         zero_infinity=zero_infinity, reduction="sum")
+        _close(eo, to)
+        if zero_infinity:
+            eo.backward()
+            to.backward()
+            _close(e.grad, t.grad)

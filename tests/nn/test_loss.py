@@ -204,3 +204,16 @@ def test_loss_modules_hold_weight_buffers():
 def test_loss_modules_run(module, args):
     inputs = [ember.rand(*s) + 0.1 for s in args]
     assert module(*inputs).ndim in (0, 2)
+
+
+def test_ctc_loss_gradcheck_through_log_softmax():
+    targets = ember.tensor([[1, 2, 2], [3, 1, 0]])
+    check_grad(lambda x: F.ctc_loss(x.log_softmax(2), targets, [6, 5], [3, 2]), (6, 2, 4),
+               gradgrad=False)
+
+
+def test_ctc_loss_module_and_impossible_alignment():
+    loss = nn.CTCLoss(zero_infinity=True)
+    x = ember.randn(2, 1, 3).log_softmax(2)
+    assert loss(x, ember.tensor([[1, 2, 1]]), [2], [3]).item() == 0.0
+    assert F.ctc_loss(x, ember.tensor([[1, 2, 1]]), [2], [3]).item() == float("inf")
