@@ -219,7 +219,7 @@ def test_one_hot_matches_torch():
                           TF.one_hot(torch.tensor(idx), 5).numpy())
 
 
-# -- layers: copy torch's weights, compare outputs and all gradients --------------------------------
+# -- layers: copy torch's weights, compare outputs and all gradients ------------------------------
 LAYERS = [
     ("Linear", (4, 3), {}, [(2, 4)]),
     ("Linear", (4, 3), {"bias": False}, [(5, 2, 4)]),

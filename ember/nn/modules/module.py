@@ -703,7 +703,7 @@ class Module:
             result = backward_state.wrap_outputs(result)
         return result
 
-    # -- printing -----------------------------------------------------------------------------------
+    # -- printing ------------------------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""
 

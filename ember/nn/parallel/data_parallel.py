@@ -1,12 +1,13 @@
 """DataParallel on one device: wraps a module so code written for torch's DataParallel runs.
 
-Ember has no multi-GPU scatter/gather here: with one device PyTorch itself just calls the
-module, which is what this does (the state_dict keys gain the ``module.`` prefix as in torch).
+Ember drives a single device, so there is no scatter/gather: like PyTorch with one GPU (or none),
+the wrapper just calls the module. State-dict keys gain the ``module.`` prefix as in torch.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ... import cuda
 from ..._device import to_device
 from ..modules.module import Module
 
@@ -14,21 +15,28 @@ __all__ = ["DataParallel"]
 
 
 class DataParallel(Module):
-    """Runs ``module`` on ``device_ids[0]`` (Ember uses a single device)."""
+    """Runs ``module`` on ``device_ids[0]``; without CUDA, on the CPU (``device_ids`` ignored,
+    as PyTorch does)."""
 
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None,
                  output_device: Any = None, dim: int = 0) -> None:
         super().__init__()
         self.module = module
         self.dim = dim
-        self.device_ids = [] if device_ids is None else list(device_ids)
+        if not cuda.is_available():
+            self.device_ids = []
+            self.output_device = None
+            self.src_device_obj = None
+            return
+        if device_ids is None:
+            device_ids = [0]
+        self.device_ids = [_index(d) for d in device_ids]
         if len(self.device_ids) > 1:
-            raise RuntimeError("ember.nn.DataParallel runs on a single device; got device_ids="
+            raise RuntimeError("ember.nn.DataParallel drives a single device; got device_ids="
                                f"{self.device_ids}")
-        self.output_device = output_device if output_device is not None else (
-            self.device_ids[0] if self.device_ids else None)
-        self.src_device_obj = to_device(_device_name(self.device_ids[0])) if self.device_ids \
-            else None
+        self.output_device = _index(output_device if output_device is not None
+                                    else self.device_ids[0])
+        self.src_device_obj = to_device(f"cuda:{self.device_ids[0]}")
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         if self.src_device_obj is not None:
@@ -40,5 +48,7 @@ class DataParallel(Module):
         return self.module(*inputs, **kwargs)
 
 
-def _device_name(device_id) -> Any:
-    return f"cuda:{device_id}" if isinstance(device_id, int) else device_id
+def _index(device: Any) -> int:
+    if isinstance(device, int):
+        return device
+    return to_device(device).index or 0
