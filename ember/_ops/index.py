@@ -903,7 +903,7 @@ def take_along_dim(input, indices, dim: int | None = None, *, out=None) -> Tenso
 class Put(Op):
     @staticmethod
     def forward(ctx, x, source, index, accumulate):
-        ctx.index, ctx.accumulate = index, accumulate
+        ctx.index, ctx.accumulate, ctx.src_shape = index, accumulate, source.shape
         xp = ctx.xp
         out = x.copy()
         flat = out.reshape(-1)
@@ -921,7 +921,7 @@ class Put(Op):
         if ctx.needs_input_grad[0]:
             grad_x = grad if ctx.accumulate else put(grad, index, grad.new_zeros(index.shape))
         if ctx.needs_input_grad[1]:
-            grad_src = take(grad, index)
+            grad_src = take(grad, index).reshape(ctx.src_shape)
         return grad_x, grad_src, None, None
 
 

@@ -1105,6 +1105,67 @@ def view_as_complex(input) -> Tensor:
     return ViewAsComplex.apply(input)
 
 
+class AsStrided(Op):
+    """A strided view into ``x``'s memory (``x`` contiguous; positions relative to its start)."""
+
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, size, stride, offset):
+        ctx.shape, ctx.args = x.shape, (size, stride, offset)
+        flat = x.reshape(-1)
+        item = x.itemsize
+        return ctx.xp.lib.stride_tricks.as_strided(flat[offset:], size,
+                                                   tuple(st * item for st in stride),
+                                                   writeable=x.flags.writeable)
+
+    @staticmethod
+    def backward(ctx, grad):
+        size, stride, offset = ctx.args
+        n = 1
+        for s_ in ctx.shape:
+            n *= s_
+        grid = np.zeros(size, dtype=np.int64) + offset
+        for k, (sz, st) in enumerate(zip(size, stride)):
+            shape = [1] * len(size)
+            shape[k] = sz
+            grid = grid + np.arange(sz).reshape(shape) * st
+        positions = _make(ctx.device.backend.from_host(grid.reshape(-1)), ctx.device)
+        from .index import put
+        flat = put(grad.new_zeros(n), positions, grad.reshape(-1), accumulate=True)
+        return flat.reshape(ctx.shape), None, None, None
+
+
+@export
+def as_strided(input, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A view with the given sizes and strides (in elements) over ``input``'s memory.
+
+    Ember addresses the memory of ``input`` itself (which must be contiguous), so
+    ``storage_offset`` may not point before ``input``'s first element.
+    """
+    size, stride = tuple(int(s_) for s_ in size), tuple(int(s_) for s_ in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s_ < 0 for s_ in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    base = input.storage_offset()
+    offset = base if storage_offset is None else int(storage_offset)
+    if not input._data.flags.c_contiguous or offset < base:
+        raise RuntimeError("as_strided: Ember supports contiguous inputs with storage_offset at "
+                           "or after the input's own offset")
+    relative = offset - base
+    need = relative + 1 + builtins.sum((sz - 1) * st for sz, st in zip(size, stride)) \
+        if all(size) else 0
+    if need > input.numel():
+        item = input._data.itemsize
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {item} requiring a storage size of "
+                           f"{(need + base) * item} are out of bounds for storage of size "
+                           f"{(input.numel() + base) * item}")
+    return AsStrided.apply(input, size, stride, relative)
+
+
 def _scatter_into(input, src, view_fn) -> Tensor:
     from .copy import clone, copy_
     out = clone(input)

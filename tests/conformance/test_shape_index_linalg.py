@@ -80,6 +80,7 @@ SPECS = [
     _s("meshgrid_xy", lambda m, a, b: m.meshgrid(a, b, indexing="xy"), ((3,), (2,))),
     _s("unfold", lambda m, x: x.unfold(1, 3, 2), ((3, 7),)),
     _s("unfold_overlap", lambda m, x: x.unfold(0, 2, 1), ((4, 2),)),
+    _s("as_strided", lambda m, x: m.as_strided(x, (3, 2), (1, 3), 2), ((3, 4),)),
     _s("rot90", lambda m, x: m.rot90(x, 1, (0, 1))),
     _s("rot90_neg", lambda m, x: m.rot90(x, -1, (1, 0))),
     _s("block_diag", lambda m, a, b, c: m.block_diag(a, b, c), ((2, 3), (), (2,))),

@@ -324,3 +324,12 @@ def test_cat_legacy_empty_between_with_grad():
     ember.cat([ember.zeros(0), x, ember.zeros(0)], 1).sum().backward()
     assert x.grad.shape == (2, 3)
     assert ember.cat([ember.zeros(0), ember.zeros(0)]).shape == (0,)
+
+
+def test_as_strided_view_values_and_grad():
+    x = _t((3, 4))
+    assert x.as_strided((2, 2), (1, 2), 3).tolist() == [[3.0, 5.0], [4.0, 6.0]]
+    assert x[1:].as_strided((2, 2), (1, 2)).tolist() == [[4.0, 6.0], [5.0, 7.0]]
+    check_grad(lambda x: x.as_strided((3, 2), (1, 2), 1), (8,))
+    with pytest.raises(RuntimeError, match="requiring a storage size of 100 are out of bounds"):
+        x.as_strided((5, 5), (5, 1))
