@@ -164,10 +164,10 @@ class NLLLoss(Op):
     def backward(ctx, grad):
         xp = ctx.xp
         shape = ctx._input_shape
-        scatter = xp.zeros(shape, dtype=ctx.coef.dtype)
-        xp.put_along_axis(scatter, ctx.index, xp.expand_dims(ctx.coef, ctx.class_axis),
-                          axis=ctx.class_axis)
-        scatter = _make(scatter, ctx.device)
+        axis = ctx.class_axis
+        classes = xp.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+        coef = xp.expand_dims(ctx.coef, axis)
+        scatter = _make(xp.where(ctx.index == classes, coef, 0).astype(coef.dtype), ctx.device)
         if ctx.reduction == "none" and grad.ndim:
             grad = grad.unsqueeze(ctx.class_axis)
         return scatter * grad, None, None, None, None, None
