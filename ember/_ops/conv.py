@@ -151,8 +151,13 @@ def _conv_weight_grad(backend, x, g, geom, kernel, cols=None):
     if cols is None:
         buf = _channels_last(backend.xp, x, geom.pads)
         cols = _im2col(backend, buf, kernel, g.shape[2:], geom.stride, geom.dilation, groups)
-    rows = backend.xp.ascontiguousarray(_grad_rows(g, groups))
-    gw = _matmul(rows.transpose(0, 2, 1), cols)  # (g, O/g, K*C/g)
+    if groups == 1:  # per-image products summed: no copy of g, cache-sized GEMMs
+        batch, channels = g.shape[0], g.shape[1]
+        per_image = cols[0].reshape(batch, -1, cols.shape[2])
+        gw = backend.xp.matmul(g.reshape(batch, channels, -1), per_image).sum(axis=0)[None]
+    else:
+        rows = backend.xp.ascontiguousarray(_grad_rows(g, groups))
+        gw = _matmul(rows.transpose(0, 2, 1), cols)  # (g, O/g, K*C/g)
     nd = len(kernel)
     cg = x.shape[1] // groups
     gw = gw.reshape((-1,) + tuple(kernel) + (cg,))
