@@ -12,8 +12,9 @@ from ._api import Weights, WeightsEnum, _legacy_weights, _load_weights, _ovewrit
 from ._api import register_model
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights",
-           "ResNet50_Weights", "ResNet101_Weights", "resnet18", "resnet34", "resnet50",
-           "resnet101"]
+           "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights",
+           "Wide_ResNet50_2_Weights", "resnet18", "resnet34", "resnet50", "resnet101",
+           "resnet152", "resnext50_32x4d", "wide_resnet50_2"]
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1,
@@ -207,6 +208,41 @@ class ResNet101_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
+class ResNet152_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(url="https://download.pytorch.org/models/resnet152-394f9c45.pth",
+                            transforms=partial(ImageClassification, crop_size=224),
+                            meta=_meta(60192808, 78.312, 94.046, _V1_RECIPE))
+    IMAGENET1K_V2 = Weights(url="https://download.pytorch.org/models/resnet152-f82ba261.pth",
+                            transforms=partial(ImageClassification, crop_size=224,
+                                               resize_size=232),
+                            meta=_meta(60192808, 82.284, 96.002, _V2_RECIPE))
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt50_32X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnext50_32x4d-7cdf4587.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta=_meta(25028904, 77.618, 93.698, _V1_RECIPE))
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/resnext50_32x4d-1a0047aa.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta=_meta(25028904, 81.198, 95.340, _V2_RECIPE))
+    DEFAULT = IMAGENET1K_V2
+
+
+class Wide_ResNet50_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/wide_resnet50_2-95faca4a.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta=_meta(68883240, 78.468, 94.086, _V1_RECIPE))
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/wide_resnet50_2-9ba9bcbe.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta=_meta(68883240, 81.602, 95.758, _V2_RECIPE))
+    DEFAULT = IMAGENET1K_V2
+
+
 @register_model()
 def resnet18(*, weights: ResNet18_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> ResNet:
@@ -234,3 +270,29 @@ def resnet101(*, weights: ResNet101_Weights | None = None, progress: bool = True
               **kwargs: Any) -> ResNet:
     weights = _legacy_weights(weights, kwargs, ResNet101_Weights)
     return _resnet(Bottleneck, [3, 4, 23, 3], weights, progress, **kwargs)
+
+
+@register_model()
+def resnet152(*, weights: ResNet152_Weights | None = None, progress: bool = True,
+              **kwargs: Any) -> ResNet:
+    weights = _legacy_weights(weights, kwargs, ResNet152_Weights)
+    return _resnet(Bottleneck, [3, 8, 36, 3], weights, progress, **kwargs)
+
+
+@register_model()
+def resnext50_32x4d(*, weights: ResNeXt50_32X4D_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> ResNet:
+    """ResNeXt-50 32x4d: grouped 3x3 convolutions (32 groups of width 4)."""
+    weights = _legacy_weights(weights, kwargs, ResNeXt50_32X4D_Weights)
+    _ovewrite_named_param(kwargs, "groups", 32)
+    _ovewrite_named_param(kwargs, "width_per_group", 4)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
+
+
+@register_model()
+def wide_resnet50_2(*, weights: Wide_ResNet50_2_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> ResNet:
+    """Wide ResNet-50-2: bottleneck width doubled."""
+    weights = _legacy_weights(weights, kwargs, Wide_ResNet50_2_Weights)
+    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
