@@ -856,6 +856,52 @@ def eigvalsh(A, UPLO: str = "L", *, out=None) -> Tensor:
     return _out(eigh(A, UPLO).eigenvalues, out)
 
 
+EigResult = _return_type("linalg_eig", "eigenvalues eigenvectors")
+
+
+class Eig(Op):
+    _backward_name = "LinalgEigBackward0"
+
+    @staticmethod
+    def forward(ctx, A):
+        cplx = np.complex128 if A.dtype in (np.float64, np.complex128) else np.complex64
+        try:
+            values, vectors = ctx.xp.linalg.eig(A)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.eig: The algorithm failed to converge.") from None
+        values, vectors = values.astype(cplx), vectors.astype(cplx)
+        ctx.real_input = A.dtype.kind == "f"
+        ctx.save_for_backward(values, vectors)
+        return values, vectors
+
+    @staticmethod
+    def backward(ctx, grad_values, grad_vectors):
+        from .pointwise import where
+        L, V = ctx.saved_tensors
+        grad_values, grad_vectors = grad_values.to(L.dtype), grad_vectors.to(V.dtype)
+        Vh = _mH(V)
+        VhgV = matmul(Vh, grad_vectors)
+        diag_re = VhgV.diagonal(0, -2, -1).real.to(V.dtype)
+        VhgV = VhgV - matmul(Vh, V * diag_re.unsqueeze(-2))
+        Lc = L.conj()
+        eye_mask = _eye_mask(L.shape[-1], L)
+        E = where(eye_mask, 1.0, Lc.unsqueeze(-2) - Lc.unsqueeze(-1))
+        middle = where(eye_mask, grad_values.unsqueeze(-1).expand(E.shape), VhgV / E)
+        grad_a = solve(Vh, matmul(middle, Vh))
+        return grad_a.real if ctx.real_input else grad_a
+
+
+def eig(A, *, out=None) -> EigResult:
+    """Eigenvalues and eigenvectors of general square matrices (always complex)."""
+    _check_matrix(A, "linalg.eig")
+    return EigResult(*Eig.apply(A))
+
+
+def eigvals(A, *, out=None) -> Tensor:
+    """Eigenvalues of general square matrices (complex)."""
+    return _out(eig(A).eigenvalues, out)
+
+
 class SVD(Op):
     _backward_name = "LinalgSvdBackward0"
 

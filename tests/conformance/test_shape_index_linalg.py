@@ -198,6 +198,10 @@ SPECS = [
     _s("eigh_values", lambda m, x: m.linalg.eigh(_spd(m, x)).eigenvalues, ((3, 3),)),
     _s("eigh_vectors_sq", lambda m, x: m.linalg.eigh(_spd(m, x)).eigenvectors ** 2, ((3, 3),)),
     _s("eigvalsh", lambda m, x: m.linalg.eigvalsh(x), ((3, 3),), domain="spd"),
+    _s("eig_real_input", lambda m, x: (lambda r: (r.eigenvalues.real, r.eigenvalues.imag,
+                                                  r.eigenvectors.abs()))(m.linalg.eig(x)),
+       ((3, 3),)),
+    _s("eigvals", lambda m, x: m.linalg.eigvals(x).real, ((2, 3, 3),)),
     _s("svdvals", lambda m, x: m.linalg.svdvals(x), ((4, 3),)),
     _s("svd_tall", lambda m, x: (lambda r: (r.U ** 2, r.S, r.Vh ** 2))(
         m.linalg.svd(x, full_matrices=False)), ((4, 3),)),
@@ -367,6 +371,8 @@ COMPLEX_SPECS = [
     _s("c_svd_wide", lambda m, a: [t.abs() for t in m.linalg.svd(a, full_matrices=False)],
        ((3, 4),)),
     _s("c_pinv", lambda m, a: m.linalg.pinv(a), ((3, 2),)),
+    _s("c_eig", lambda m, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(m.linalg.eig(a)),
+       ((3, 3),)),
     _s("c_qr", lambda m, a: m.linalg.qr(a), ((4, 3),)),
 ]
 

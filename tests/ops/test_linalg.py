@@ -308,3 +308,12 @@ def test_cdist_matches_numpy_and_errors():
     with pytest.raises(RuntimeError, match="X1 and X2 must have the same number of columns"):
         ember.cdist(_r(2, 3), _r(2, 4))
     check_grad(lambda a, b: ember.cdist(a, b, p=3), (3, 2), (4, 2))
+
+
+def test_eig_general_matrix_values_and_grad():
+    a = _r(3, 3)
+    w, v = ember.linalg.eig(a)
+    assert w.dtype is ember.complex128 and v.dtype is ember.complex128
+    np.testing.assert_allclose((a.to(ember.complex128) @ v).numpy(), (v * w).numpy(),
+                               atol=1e-12)
+    check_grad(lambda x: ember.linalg.eigvals(x).real, (3, 3), gradgrad=False)
