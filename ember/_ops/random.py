@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import to_device
+from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
 from ._registry import export
@@ -205,12 +206,24 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         dt = like.dtype
         shape = tuple(like.shape)
     _require_float(dt, "normal_kernel_cpu")
-    xp = like._device.backend.xp
     noise = like._device.backend.from_host(_sample_floats(generator, "normal", shape, dt))
-    m = mean._data if mean_t else mean
-    s = std._data if std_t else std
-    arr = xp.asarray(noise * s + m, dtype=dt.np)
-    return _finish_out(_make(arr, like._device), out)
+    return _finish_out(Normal.apply(mean, std, noise, dt.np), out)
+
+
+class Normal(Op):
+    """``noise * std + mean``; as PyTorch, gradients to ``mean`` and ``std`` are zero."""
+
+    _backward_name = "NormalBackward3"
+
+    @staticmethod
+    def forward(ctx, mean, std, noise, np_dtype):
+        return ctx.xp.asarray(noise * std + mean, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zeros = grad.new_zeros(grad.shape)
+        return (zeros if ctx.needs_input_grad[0] else None,
+                zeros if ctx.needs_input_grad[1] else None, None, None)
 
 
 def _finish_out(result: Tensor, out) -> Tensor:

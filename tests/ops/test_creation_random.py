@@ -189,3 +189,10 @@ def test_inplace_sampler_on_leaf_requiring_grad_raises():
 def test_float32_samplers_stay_float32():
     assert ember.rand(3).dtype is ember.float32
     assert ember.zeros(3).normal_().dtype is ember.float32
+
+
+def test_normal_is_in_the_graph_with_zero_gradients():
+    mean = ember.zeros(3, requires_grad=True)
+    std = ember.ones(3, requires_grad=True)
+    grads = ember.autograd.grad(ember.normal(mean, std).sum(), [mean, std])
+    assert all(g.tolist() == [0.0, 0.0, 0.0] for g in grads)
