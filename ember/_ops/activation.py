@@ -438,6 +438,32 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     return result
 
 
+@export(nn=True, method=False)
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+@export(nn=True, function=False, method=False)
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """softmax((logits + Gumbel noise) / tau); ``hard`` returns one-hot samples whose gradient
+    is the soft sample's (straight-through)."""
+    noise = -pw.log(Tensor._make(logits._device.backend.from_host(
+        rng().exponential(size=tuple(logits.shape)).astype(logits._data.dtype)),
+        logits._device))
+    y_soft = softmax((logits + noise) / tau, dim)
+    if not hard:
+        return y_soft
+    xp = logits._device.backend.xp
+    from ._util import wrap_dim
+    d = wrap_dim(dim, y_soft.ndim)
+    index = xp.expand_dims(y_soft._data.argmax(axis=d), d)
+    classes = xp.arange(y_soft.shape[d]).reshape((-1,) + (1,) * (y_soft.ndim - d - 1))
+    y_hard = Tensor._make((index == classes).astype(y_soft._data.dtype), logits._device)
+    return y_hard - y_soft.detach() + y_soft
+
+
 # -- dropout ---------------------------------------------------------------------------------------
 def _check_p(p: float) -> None:
     if p < 0.0 or p > 1.0:

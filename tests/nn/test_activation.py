@@ -167,3 +167,14 @@ def test_no_warning_for_explicit_dim():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.Softmax(dim=1)(ember.randn(2, 3))
+
+
+def test_gumbel_softmax_soft_and_hard():
+    logits = ember.randn(4, 6, requires_grad=True)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    assert np.allclose(soft.sum(-1).detach().numpy(), 1.0, atol=1e-6)
+    hard = F.gumbel_softmax(logits, hard=True)
+    assert (hard.detach().numpy().sum(-1) == 1).all()
+    assert set(np.unique(hard.detach().numpy())) <= {0.0, 1.0}
+    hard.sum().backward()
+    assert logits.grad is not None

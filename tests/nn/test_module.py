@@ -365,3 +365,13 @@ def test_data_parallel_prefixes_state_dict_and_forwards():
     assert list(dp.state_dict())[0] == "module.running"
     x = ember.randn(2, 4)
     assert np.allclose(dp(x).detach().numpy(), net(x).detach().numpy())
+
+
+def test_buffer_marker_registers_on_assignment():
+    m = nn.Module()
+    m.stats = nn.Buffer(ember.zeros(2), persistent=False)
+    m.count = nn.Buffer(ember.ones(1))
+    assert [n for n, _ in m.named_buffers()] == ["stats", "count"]
+    assert list(m.state_dict()) == ["count"]
+    m.count = ember.full((1,), 5.0)
+    assert m.count.item() == 5.0 and list(m.state_dict()) == ["count"]
