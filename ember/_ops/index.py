@@ -680,14 +680,26 @@ class Scatter(Op):
                 grad_src = _pad_like(gather(g, dim, index), ctx._src_shape)
             return grad_x, grad_src, None, None, None, None
         x, src, out = ctx.saved_tensors
-        if reduce == "prod":
+        if reduce == "prod":  # exclusive products, exact where inputs are zero (as PyTorch)
+            from .pointwise import where
+            src_cut = _cut_t(src, index)
+            include = ctx.include_self
             if need_x:
-                grad_x = grad * out / x
+                masked_x = masked_fill(x, x == 0, 1)
+                others = Scatter.apply(masked_x, src_cut, ctx.index, dim, "prod", include)
+                grad_x = grad * others / masked_x
                 if excluded:
                     grad_x = scatter(grad_x, dim, index, 0.0)
             if need_src:
-                grad_src = _pad_like(gather(grad * out, dim, index) / _cut_t(src, index),
-                                     ctx._src_shape)
+                src_zero = src_cut == 0
+                n_zeros = gather(scatter_add(x.new_zeros(x.shape), dim, index,
+                                             src_zero.to(x.dtype)), dim, index)
+                single = src_zero & (n_zeros == 1)
+                masked_src = masked_fill(src_cut, single, 1)
+                others = Scatter.apply(x, masked_src, ctx.index, dim, "prod", include)
+                grad_src = where(single, gather(grad * others, dim, index),
+                                 gather(grad * out, dim, index) / masked_fill(src_cut, src_zero, 1))
+                grad_src = _pad_like(grad_src, ctx._src_shape)
             return grad_x, grad_src, None, None, None, None
         x_is = (x == out).to(grad.dtype)
         if excluded:

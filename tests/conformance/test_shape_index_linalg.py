@@ -119,6 +119,9 @@ SPECS = [
                                         include_self=False), ((3,), (4,))),
     _s("scatter_reduce_prod",
        lambda m, x, s: x.scatter_reduce(0, _idx(m, [0, 2, 0, 1]), s, "prod"), ((3,), (4,))),
+    _s("scatter_reduce_prod_zeros",
+       lambda m, x, s: (x * m.tensor([0.0, 1, 1])).scatter_reduce(
+           0, _idx(m, [0, 2, 0, 1, 2]), s * m.tensor([0.0, 1, 1, 0, 1]), "prod"), ((3,), (5,))),
     _s("index_select", lambda m, x: x.index_select(1, _idx(m, [3, 0, 3]))),
     _s("index_add", lambda m, x, s: x.index_add(0, _idx(m, [2, 0, 2]), s, alpha=-2),
        ((3, 4), (3, 4))),
