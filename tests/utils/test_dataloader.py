@@ -206,3 +206,17 @@ def test_loader_works_under_tqdm():
     loader = DataLoader(_Squares(5), batch_size=2)
     bar = tqdm(loader, disable=True)
     assert bar.total == 3 and len(list(bar)) == 3
+
+
+def test_single_process_rejects_timeout_like_torch():
+    with pytest.raises(AssertionError, match="requires timeout == 0"):
+        iter(DataLoader(_Squares(2), timeout=1))
+
+
+def test_pin_memory_is_accepted_no_op():
+    batch = next(iter(DataLoader(_Squares(2), batch_size=2, pin_memory=True)))
+    assert batch["y"].tolist() == [0, 1]
+
+
+def test_iterable_dataset_without_batching():
+    assert [int(v) for v in DataLoader(_Stream(3), batch_size=None)] == [0, 1, 2]
