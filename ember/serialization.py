@@ -560,9 +560,13 @@ def _load_legacy(stream, name: str, map_location, weights_only: bool):
         return _unpickle(stream, weights_only, persistent_load or _no_persistent)
 
     try:
-        magic = next_pickle()
+        try:
+            magic = next_pickle()
+        except Exception:  # noqa: BLE001 - anything unreadable here is not a checkpoint
+            magic = None
         if magic != _LEGACY_MAGIC:
-            raise RuntimeError(f"{name}: Invalid magic number; corrupt file?")
+            raise RuntimeError(f"{name}: Invalid magic number; corrupt file? (neither a zip "
+                               "checkpoint nor a legacy one)")
         if next_pickle() != _LEGACY_PROTOCOL:
             raise RuntimeError(f"{name}: Invalid protocol version")
         next_pickle()  # sys_info
@@ -604,6 +608,27 @@ def _read_exact(stream, n: int, name: str) -> bytes:
 
 def _no_persistent(saved_id):
     raise pickle.UnpicklingError("unexpected persistent id in a checkpoint header")
+
+
+def save_safetensors(tensors: dict[str, Tensor], filename, metadata: dict | None = None) -> None:
+    """Write a flat ``{name: tensor}`` dict as a .safetensors file (needs ``safetensors``)."""
+    from safetensors.numpy import save_file
+    arrays = {}
+    for key, value in tensors.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"save_safetensors expects tensors, got {type(value).__name__} for "
+                            f"{key!r}")
+        arrays[key] = np.ascontiguousarray(value._host())
+    save_file(arrays, os.fspath(filename), metadata=metadata)
+
+
+def load_safetensors(filename, device="cpu") -> dict[str, Tensor]:
+    """Read a .safetensors file into ``{name: tensor}`` on ``device`` (needs ``safetensors``)."""
+    from safetensors.numpy import load_file
+    dev = _device_cls(device)
+    return {key: _make(dev.backend.from_host(np.array(array)) if dev.type != "cpu"
+                       else np.array(array), dev)
+            for key, array in load_file(os.fspath(filename)).items()}
 
 
 def load(f, map_location=None, pickle_module: Any = None, *, weights_only: bool | None = True,
