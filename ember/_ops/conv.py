@@ -97,18 +97,6 @@ def _weight_matrix(w, groups):
     return w.transpose(perm).reshape(groups, -1, o // groups)
 
 
-def _gemm_to_output(xp, cols, wmat, batch, out):
-    """cols (g, B*prod(out), K) @ wmat (g, K, O/g) -> contiguous (B, O, *out). With one group
-    the per-image products are written straight into the channels-first output (no copy)."""
-    if cols.shape[0] != 1:
-        return _from_rows(xp, _matmul(cols, wmat), batch, out)
-    channels = wmat.shape[2]
-    y = xp.empty((batch, channels, math.prod(out)), dtype=cols.dtype)
-    rows = cols[0].reshape(batch, math.prod(out), cols.shape[2])
-    xp.matmul(rows, wmat[0], out=y.transpose(0, 2, 1))
-    return y.reshape((batch, channels) + tuple(out))
-
-
 def _from_rows(xp, y, batch, out):
     """GEMM result (g, B*prod(out), O/g) -> contiguous (B, O, *out)."""
     groups, _, og = y.shape
@@ -139,7 +127,11 @@ def _conv_forward(backend, x, w, b, geom):
     buf = _channels_last(xp, x, geom.pads)
     out = geom.out_size(x.shape[2:], kernel)
     cols = _im2col(backend, buf, kernel, out, geom.stride, geom.dilation, geom.groups)
-    y = _gemm_to_output(xp, cols, _weight_matrix(w, geom.groups), x.shape[0], out)
+    y = _matmul(cols, _weight_matrix(w, geom.groups))
+    if b is not None and geom.groups == 1:
+        y += b
+        b = None
+    y = _from_rows(xp, y, x.shape[0], out)
     if b is not None:
         y += b.reshape((-1,) + (1,) * len(out))
     return y, cols
@@ -151,13 +143,8 @@ def _conv_weight_grad(backend, x, g, geom, kernel, cols=None):
     if cols is None:
         buf = _channels_last(backend.xp, x, geom.pads)
         cols = _im2col(backend, buf, kernel, g.shape[2:], geom.stride, geom.dilation, groups)
-    if groups == 1:  # per-image products summed: no copy of g, cache-sized GEMMs
-        batch, channels = g.shape[0], g.shape[1]
-        per_image = cols[0].reshape(batch, -1, cols.shape[2])
-        gw = backend.xp.matmul(g.reshape(batch, channels, -1), per_image).sum(axis=0)[None]
-    else:
-        rows = backend.xp.ascontiguousarray(_grad_rows(g, groups))
-        gw = _matmul(rows.transpose(0, 2, 1), cols)  # (g, O/g, K*C/g)
+    rows = backend.xp.ascontiguousarray(_grad_rows(g, groups))
+    gw = _matmul(rows.transpose(0, 2, 1), cols)  # (g, O/g, K*C/g)
     nd = len(kernel)
     cg = x.shape[1] // groups
     gw = gw.reshape((-1,) + tuple(kernel) + (cg,))
@@ -184,8 +171,8 @@ def _conv_transpose_forward(backend, x, w, b, geom, out_size):
         buf = _channels_last(xp, x, pads)
         cols = _im2col(backend, buf, kernel, out_size, (1,) * len(kernel), geom.dilation,
                        geom.groups)
-        wmat = _weight_matrix(_transpose_weight(xp, w, geom.groups), geom.groups)
-        y = _gemm_to_output(xp, cols, wmat, x.shape[0], out_size)
+        y = _matmul(cols, _weight_matrix(_transpose_weight(xp, w, geom.groups), geom.groups))
+        y = _from_rows(xp, y, x.shape[0], out_size)
     else:
         y = _col2im_transpose(backend, x, w, geom, out_size)
     if b is not None:
