@@ -1,0 +1,41 @@
+"""Save and load of a 100M-parameter float32 state dict (file on disk): Ember vs PyTorch."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+
+import numpy as np
+
+from _timing import best_ms
+
+N_TENSORS, SIZE = 100, 1_000_000
+
+
+def run() -> list[tuple[str, float, float]]:
+    import torch
+
+    import ember
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(SIZE).astype(np.float32) for _ in range(N_TENSORS)]
+    ember_sd = OrderedDict((f"layer{i}.weight", ember.from_numpy(a)) for i, a in
+                           enumerate(arrays))
+    torch_sd = OrderedDict((f"layer{i}.weight", torch.from_numpy(a)) for i, a in
+                           enumerate(arrays))
+    with tempfile.TemporaryDirectory() as folder:
+        ember_path = os.path.join(folder, "ember.pt")
+        torch_path = os.path.join(folder, "torch.pt")
+        rows = [
+            ("serialization save 100M float32 params",
+             best_ms(lambda: ember.save(ember_sd, ember_path), repeat=2),
+             best_ms(lambda: torch.save(torch_sd, torch_path), repeat=2)),
+            ("serialization load 100M float32 params",
+             best_ms(lambda: ember.load(ember_path), repeat=2),
+             best_ms(lambda: torch.load(torch_path), repeat=2)),
+        ]
+    return rows
+
+
+if __name__ == "__main__":
+    for workload, ember_ms, torch_ms in run():
+        print(f"{workload:50s} {ember_ms:9.1f} {torch_ms:9.1f} {ember_ms / torch_ms:6.2f}x")
