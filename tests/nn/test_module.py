@@ -375,3 +375,21 @@ def test_buffer_marker_registers_on_assignment():
     assert list(m.state_dict()) == ["count"]
     m.count = ember.full((1,), 5.0)
     assert m.count.item() == 5.0 and list(m.state_dict()) == ["count"]
+
+
+def test_global_module_hooks_run_for_every_module():
+    from ember.nn.modules.module import (register_module_forward_hook,
+                                         register_module_full_backward_hook)
+    seen, grads = [], []
+    h1 = register_module_forward_hook(lambda m, a, out: seen.append(type(m).__name__))
+    h2 = register_module_full_backward_hook(lambda m, gi, go: grads.append(type(m).__name__))
+    try:
+        seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+        seq(ember.randn(3, 2, requires_grad=True)).sum().backward()
+    finally:
+        h1.remove()
+        h2.remove()
+    assert seen == ["Linear", "ReLU", "Sequential"]
+    assert sorted(grads) == ["Linear", "ReLU", "Sequential"]
+    seq(ember.randn(1, 2))
+    assert len(seen) == 3

@@ -1,5 +1,7 @@
 """Every layer class; each family lives in its own file, named as in PyTorch."""
-from .module import Module  # noqa: F401
+from .module import (Module, register_module_forward_hook,  # noqa: F401
+                     register_module_forward_pre_hook, register_module_full_backward_hook,
+                     register_module_full_backward_pre_hook)
 from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403

@@ -13,7 +13,8 @@ from ...autograd.function import Op
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
@@ -70,6 +71,49 @@ def _addindent(s_: str, num_spaces: int) -> str:
         return s_
     first = lines.pop(0)
     return first + "\n" + "\n".join((num_spaces * " ") + line for line in lines)
+
+
+# Hooks run for every module (register_module_*_hook); ids share RemovableHandle's counter.
+_global_forward_pre_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks_with_kwargs: OrderedDict = OrderedDict()
+_global_forward_hooks_always_called: OrderedDict = OrderedDict()
+_global_backward_pre_hooks: OrderedDict = OrderedDict()
+_global_backward_hooks: OrderedDict = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook) -> RemovableHandle:
+    """``hook(module, args)`` before every module's forward."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """``hook(module, args, output)`` after every module's forward."""
+    handle = RemovableHandle(_global_forward_hooks, _global_forward_hooks_with_kwargs,
+                             _global_forward_hooks_always_called)
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook) -> RemovableHandle:
+    """``hook(module, grad_output)`` for every module's backward."""
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook) -> RemovableHandle:
+    """``hook(module, grad_input, grad_output)`` for every module's backward."""
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
 
 
 # While load_state_dict runs, copies are queued here and applied only if nothing failed.
@@ -658,14 +702,16 @@ class Module:
     def __call__(self, *args, **kwargs):
         d = self.__dict__
         if (d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"]
-                or d["_backward_pre_hooks"]):
+                or d["_backward_pre_hooks"] or _global_forward_hooks or _global_forward_pre_hooks
+                or _global_backward_hooks or _global_backward_pre_hooks):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     _call_impl = __call__
 
     def _call_with_hooks(self, args: tuple, kwargs: dict):
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
+        pre_hooks = list(_global_forward_pre_hooks.items()) + list(self._forward_pre_hooks.items())
+        for hook_id, hook in pre_hooks:
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -679,25 +725,29 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         backward_state = None
-        if self._backward_hooks or self._backward_pre_hooks:
+        if (self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             backward_state = _BackwardHookState(self)
             args = backward_state.wrap_inputs(args)
         called = set()
+        hooks = list(_global_forward_hooks.items()) + list(self._forward_hooks.items())
+        with_kwargs = {**_global_forward_hooks_with_kwargs, **self._forward_hooks_with_kwargs}
         try:
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in list(self._forward_hooks.items()):
+            for hook_id, hook in hooks:
                 called.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
+                if hook_id in with_kwargs:
                     hook_result = hook(self, args, kwargs, result)
                 else:
                     hook_result = hook(self, args, result)
                 if hook_result is not None:
                     result = hook_result
         except Exception:
-            for hook_id, hook in list(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called and hook_id not in called:
+            always = {**_global_forward_hooks_always_called, **self._forward_hooks_always_called}
+            for hook_id, hook in hooks:
+                if hook_id in always and hook_id not in called:
                     try:
-                        if hook_id in self._forward_hooks_with_kwargs:
+                        if hook_id in with_kwargs:
                             hook(self, args, kwargs, None)
                         else:
                             hook(self, args, None)
@@ -834,14 +884,18 @@ class _BackwardHookState:
             outs[i] = t
         return outs[0] if single else tuple(outs)
 
+    def _backward_hooks(self) -> list:
+        return list(_global_backward_hooks.values()) + list(self.module._backward_hooks.values())
+
     def _on_output_grads(self, grads: tuple) -> tuple:
-        for hook in list(self.module._backward_pre_hooks.values()):
+        for hook in (list(_global_backward_pre_hooks.values())
+                     + list(self.module._backward_pre_hooks.values())):
             result = hook(self.module, grads)
             if result is not None:
                 grads = tuple(result) if isinstance(result, (tuple, list)) else (result,)
         self.grad_outputs = grads
-        if not self.input_positions and self.module._backward_hooks:
-            for hook in list(self.module._backward_hooks.values()):
+        if not self.input_positions:
+            for hook in self._backward_hooks():
                 hook(self.module, (None,) * max(len(self.tensor_positions), 1), grads)
         return grads
 
@@ -850,7 +904,7 @@ class _BackwardHookState:
         by_position = dict(zip(self.input_positions, grads))
         grads = tuple(by_position[i] if i in by_position else zeros_like(self.inputs[i])
                       for i in self.tensor_positions)
-        for hook in list(self.module._backward_hooks.values()):
+        for hook in self._backward_hooks():
             result = hook(self.module, grads, self.grad_outputs)
             if result is not None:
                 grads = tuple(result) if isinstance(result, (tuple, list)) else (result,)
