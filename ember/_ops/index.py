@@ -784,6 +784,21 @@ def scatter_reduce(input, dim: int, index, src, reduce: str, *,
     return Scatter.apply(input, src, _scatter_index(index), d, reduce, bool(include_self))
 
 
+@export
+def index_reduce(input, dim: int, index, source, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """Reduce slices of ``source`` into ``input`` at ``index`` along ``dim``: 'prod', 'mean',
+    'amax' or 'amin' (``scatter_reduce`` with the index spread over the other dims)."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    d, index = _check_index_source(input, dim, index, source, "index_reduce_")
+    lifted = [1] * source.ndim
+    lifted[d] = index.numel()
+    spread = index.reshape(lifted).expand(source.shape).to(_dtype.int64)
+    return Scatter.apply(input, source, spread._data, d, reduce, bool(include_self))
+
+
 # -- masks -----------------------------------------------------------------------------------------
 def _check_mask(mask, op: str) -> None:
     if not isinstance(mask, Tensor) or mask.dtype is not _dtype.bool_:
@@ -952,6 +967,6 @@ def put(input, index, source, accumulate: bool = False) -> Tensor:
     return Put.apply(input, source, index._data, bool(accumulate))
 
 
-for _fn in (index_add, index_copy, index_fill, scatter, scatter_add, scatter_reduce,
-            masked_fill, masked_scatter, put, index_put):
+for _fn in (index_add, index_copy, index_fill, index_reduce, scatter, scatter_add,
+            scatter_reduce, masked_fill, masked_scatter, put, index_put):
     _registry.method(_fn.__name__ + "_", inplace_variant(_fn))

@@ -12,6 +12,7 @@ import pytest
 import ember
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")
 
 Spec = namedtuple("Spec", "name fn shapes domain grad")
 
@@ -122,6 +123,10 @@ SPECS = [
     _s("scatter_reduce_prod_zeros",
        lambda m, x, s: (x * m.tensor([0.0, 1, 1])).scatter_reduce(
            0, _idx(m, [0, 2, 0, 1, 2]), s * m.tensor([0.0, 1, 1, 0, 1]), "prod"), ((3,), (5,))),
+    _s("index_reduce_amax", lambda m, x, s: x.index_reduce(1, _idx(m, [3, 3]), s, "amax"),
+       ((3, 4), (3, 2))),
+    _s("index_reduce_mean", lambda m, x, s: x.index_reduce(0, _idx(m, [0, 2, 0]), s, "mean",
+                                                           include_self=False), ((3, 4), (3, 4))),
     _s("index_select", lambda m, x: x.index_select(1, _idx(m, [3, 0, 3]))),
     _s("index_add", lambda m, x, s: x.index_add(0, _idx(m, [2, 0, 2]), s, alpha=-2),
        ((3, 4), (3, 4))),
