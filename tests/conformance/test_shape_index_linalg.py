@@ -12,7 +12,8 @@ import pytest
 import ember
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")
+pytestmark = [pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta"),
+              pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")]
 
 Spec = namedtuple("Spec", "name fn shapes domain grad")
 
