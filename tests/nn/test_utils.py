@@ -71,3 +71,12 @@ def test_parameters_to_vector_and_back():
 def test_vector_to_parameters_rejects_non_tensor():
     with pytest.raises(TypeError, match="expected torch.Tensor"):
         vector_to_parameters([1.0], nn.Linear(1, 1).parameters())
+
+
+def test_get_total_norm_and_clip_grads_with_norm():
+    from ember.nn.utils import clip_grads_with_norm_, get_total_norm
+    params = _params_with_grads([3.0, 0.0], [0.0, 4.0])
+    total = get_total_norm([p.grad for p in params])
+    assert np.isclose(total.item(), 5.0)
+    clip_grads_with_norm_(params, 2.5, total)
+    assert np.allclose(params[1].grad.numpy(), [0, 2.0], atol=1e-5)
