@@ -83,7 +83,9 @@ def _softmax_dim(ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _prepare_softmax(input: Tensor, dim, dtype) -> tuple[Tensor, int]:
+def _prepare_softmax(input: Tensor, dim, dtype, stacklevel) -> tuple[Tensor, int]:
+    if isinstance(stacklevel, _dtype.dtype):  # torch.softmax(input, dim, dtype) positionally
+        dtype = stacklevel
     if dim is None:
         dim = _softmax_dim(input.ndim)
     if dtype is not None:
@@ -106,7 +108,7 @@ def _long_name(dt) -> str:
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: _dtype.dtype | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, computed with the max subtracted for stability."""
-    x, d = _prepare_softmax(input, dim, dtype)
+    x, d = _prepare_softmax(input, dim, dtype, _stacklevel)
     if d is None:
         return Softmax.apply(x, 0).reshape(())
     return Softmax.apply(x, d)
@@ -116,7 +118,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype: _dtype.dtype | None = None) -> Tensor:
     """log(softmax(x)) along ``dim``, stable for large inputs."""
-    x, d = _prepare_softmax(input, dim, dtype)
+    x, d = _prepare_softmax(input, dim, dtype, _stacklevel)
     if d is None:
         return LogSoftmax.apply(x, 0).reshape(())
     return LogSoftmax.apply(x, d)

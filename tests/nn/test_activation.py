@@ -178,3 +178,8 @@ def test_gumbel_softmax_soft_and_hard():
     assert set(np.unique(hard.detach().numpy())) <= {0.0, 1.0}
     hard.sum().backward()
     assert logits.grad is not None
+
+
+def test_top_level_softmax_takes_dtype_positionally():
+    assert ember.softmax(ember.randn(2, 3), 1, ember.float64).dtype is ember.float64
+    assert ember.log_softmax(ember.randn(2, 3), 1, ember.float64).dtype is ember.float64
