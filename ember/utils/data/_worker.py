@@ -92,6 +92,12 @@ class _Fetcher:
         self.ended = False
         getitems = getattr(dataset, "__getitems__", None)
         self.getitems = getitems if callable(getitems) else None
+        if _can_gather(dataset, auto_collation, collate_fn):
+            # default_collate of TensorDataset rows is one fancy index per tensor (a list, as a
+            # tuple sample collates to a list): skip building and stacking a tensor per row.
+            self.gather = dataset._gather
+        else:
+            self.gather = None
 
     def fetch(self, index):
         """The item for ``index``; StopIteration when an iterable dataset runs out."""
@@ -99,6 +105,8 @@ class _Fetcher:
             return self._fetch_iterable(index)
         if not self.auto_collation:
             return self.collate_fn(self.dataset[index])
+        if self.gather is not None:
+            return list(self.gather(index))
         if self.getitems is not None:
             data = self.getitems(index)
         else:
@@ -121,6 +129,14 @@ class _Fetcher:
         if not data or (self.drop_last and len(data) < len(index)):
             raise StopIteration
         return self.collate_fn(data)
+
+
+def _can_gather(dataset, auto_collation: bool, collate_fn: Callable) -> bool:
+    from ._collate import default_collate
+    from .dataset import TensorDataset
+    return (type(dataset) is TensorDataset and auto_collation
+            and collate_fn is default_collate
+            and not any(t.requires_grad for t in dataset.tensors))
 
 
 def seed_worker(seed: int) -> None:

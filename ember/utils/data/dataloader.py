@@ -25,7 +25,7 @@ from . import _worker
 from ._collate import default_collate, default_convert
 from ._worker import (ExceptionWrapper, _Fetcher, _IterableDatasetStopIteration,
                       _ResumeIteration, get_worker_info)
-from .dataset import Dataset, IterableDataset, TensorDataset
+from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
@@ -283,29 +283,9 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
             raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
         self._fetcher = _Fetcher(self._dataset, self._dataset_kind == _DatasetKind.Iterable,
                                  self._auto_collation, self._collate_fn, self._drop_last)
-        self._fast_gather = _fast_gather(self._dataset, self._auto_collation, self._collate_fn)
 
     def _next_data(self):
-        index = self._next_index()
-        if self._fast_gather is not None:
-            return self._fast_gather(index)
-        return self._fetcher.fetch(index)
-
-
-def _fast_gather(dataset, auto_collation: bool, collate_fn) -> Callable | None:
-    """A whole-batch gather for a plain TensorDataset with default_collate.
-
-    default_collate of per-row samples is exactly one fancy index per tensor (a list, as a tuple
-    sample collates to a list), without building and stacking a tensor per row.
-    """
-    if (type(dataset) is not TensorDataset or not auto_collation
-            or collate_fn is not default_collate
-            or any(t.requires_grad for t in dataset.tensors)):
-        return None
-
-    def gather(index: list) -> list:
-        return list(dataset._gather(index))
-    return gather
+        return self._fetcher.fetch(self._next_index())
 
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
