@@ -52,6 +52,10 @@ SCHEDULES = {
         o, [lib.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=10),
             lib.optim.lr_scheduler.CosineAnnealingLR(o, T_max=40),
             lib.optim.lr_scheduler.ExponentialLR(o, 0.9)], milestones=[10, 50])),
+    "SWALR": ("SGD", {}, lambda lib, o: lib.optim.swa_utils.SWALR(
+        o, swa_lr=[0.02, 0.01], anneal_epochs=15)),
+    "SWALR-linear": ("SGD", {}, lambda lib, o: lib.optim.swa_utils.SWALR(
+        o, swa_lr=0.02, anneal_epochs=0, anneal_strategy="linear")),
     "ChainedScheduler": ("SGD", {}, lambda lib, o: lib.optim.lr_scheduler.ChainedScheduler(
         [lib.optim.lr_scheduler.ConstantLR(o, factor=0.1, total_iters=2),
          lib.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)])),
