@@ -111,7 +111,8 @@ def test_distributed_set_epoch_reshuffles():
 
 
 def test_distributed_bad_rank():
-    with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
+    with pytest.raises(ValueError,
+                       match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
         DistributedSampler(range(4), num_replicas=2, rank=2)
 
 

@@ -16,7 +16,7 @@ import queue
 import sys
 import time
 import warnings
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 

@@ -77,5 +77,5 @@ class DistributedSampler(Sampler):
         return self.num_samples
 
     def set_epoch(self, epoch: int) -> None:
-        """Use ``epoch`` in the shuffle seed, so each epoch has its own order (same on all ranks)."""
+        """Use ``epoch`` in the shuffle seed: a new order each epoch, the same on every rank."""
         self.epoch = epoch
