@@ -271,3 +271,26 @@ def test_spawn_context_works():
 
 def test_prefetch_factor_default_with_workers():
     assert DataLoader(_Squares(4), num_workers=2).prefetch_factor == 2
+
+
+def test_worker_init_fn_failure_reraised():
+    def init(worker_id):
+        raise RuntimeError(f"init failed in {worker_id}")
+
+    with pytest.raises(RuntimeError, match="Caught RuntimeError in DataLoader worker process 0"):
+        list(DataLoader(_Squares(4), num_workers=1, worker_init_fn=init))
+
+
+def test_worker_seeds_follow_loader_generator():
+    def first_draws(seed):
+        g = ember.Generator().manual_seed(seed)
+        return list(DataLoader(_Random(), batch_size=None, num_workers=2, generator=g))
+    assert first_draws(4) == first_draws(4)
+    assert first_draws(4) != first_draws(5)
+
+
+def test_context_object_accepted():
+    import multiprocessing
+    loader = DataLoader(_Squares(4), batch_size=2, num_workers=1,
+                        multiprocessing_context=multiprocessing.get_context("fork"))
+    assert _values(loader) == [[0, 1], [4, 9]]
