@@ -8,9 +8,6 @@ import pytest
 import ember
 from ember.examples import mnist
 
-needs_save = pytest.mark.skipif(not hasattr(ember, "save"), reason="needs ember.save")
-
-
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
@@ -24,12 +21,11 @@ def test_one_epoch_on_digits_beats_chance(digits_run):
     assert metrics["test_accuracy"] > 0.5  # chance is 0.1
 
 
-def test_curves_and_misclassified_grid_are_written(digits_run):
-    for name in ("curves.png", "misclassified.png"):
+def test_model_curves_and_misclassified_grid_are_written(digits_run):
+    for name in ("model.pt", "curves.png", "misclassified.png"):
         assert (digits_run / name).stat().st_size > 0
 
 
-@needs_save
 def test_saved_model_loads_with_lenet_keys(digits_run):
     state = ember.load(digits_run / "model.pt")
     assert "features.0.weight" in state and state["classifier.5.weight"].shape == (10, 84)

@@ -91,7 +91,6 @@ def test_missing_pretrained_file_offline_names_hub_path(tmp_path, monkeypatch):
         models.resnet18(weights=models.ResNet18_Weights.DEFAULT)
 
 
-@pytest.mark.skipif(not hasattr(ember, "save"), reason="needs ember.save/ember.load")
 def test_pretrained_weights_load_from_hub_checkpoints(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     source = models.resnet18()
