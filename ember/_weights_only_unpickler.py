@@ -44,9 +44,7 @@ class Unpickler(pickle._Unpickler):
             "global if you trust this class/function.")
 
     def _build(self) -> None:
-        stack = self.stack
-        state = stack[-1]
-        inst = stack[-2]
+        inst = self.stack[-2]
         if isinstance(inst, (type, types.FunctionType, types.BuiltinFunctionType,
                              types.ModuleType)):
             raise UnpicklingError(f"Unsupported operation: BUILD on {type(inst).__name__} "

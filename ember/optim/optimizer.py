@@ -9,13 +9,12 @@ import functools
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
 from .._tensor import Tensor, _make
-from ..autograd.function import _RemovableHandle, version_counter
-from ..autograd.grad_mode import no_grad
+from ..autograd.function import version_counter
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -34,13 +33,13 @@ _global_pre_hooks: OrderedDict = OrderedDict()
 _global_post_hooks: OrderedDict = OrderedDict()
 
 
-def register_optimizer_step_pre_hook(hook: Callable) -> _RemovableHandle:
+def register_optimizer_step_pre_hook(hook: Callable) -> "_DictHandle":
     """``hook(optimizer, args, kwargs)`` runs before every optimizer's ``step``."""
     _global_pre_hooks[id(hook)] = hook
     return _DictHandle(_global_pre_hooks, id(hook))
 
 
-def register_optimizer_step_post_hook(hook: Callable) -> _RemovableHandle:
+def register_optimizer_step_post_hook(hook: Callable) -> "_DictHandle":
     """``hook(optimizer, args, kwargs)`` runs after every optimizer's ``step``."""
     _global_post_hooks[id(hook)] = hook
     return _DictHandle(_global_post_hooks, id(hook))
@@ -396,13 +395,6 @@ def _addcdiv_(target, t1, t2, value: float, tmp) -> None:
     np.multiply(t1, target.dtype.type(value), out=tmp)
     np.divide(tmp, t2, out=tmp)
     np.add(target, tmp, out=target)
-
-
-def _add_scaled(a, b, alpha: float, out) -> Any:
-    """``a + alpha * b`` into ``out``, a scratch array distinct from ``a`` and ``b``."""
-    np.multiply(b, out.dtype.type(alpha), out=out)
-    np.add(a, out, out=out)
-    return out
 
 
 def _axpy_(target, x, alpha: float, tmp) -> None:
