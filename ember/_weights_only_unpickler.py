@@ -7,6 +7,7 @@ attributes of a trusted class either.
 """
 from __future__ import annotations
 
+import _compat_pickle
 import pickle
 import types
 from typing import Any, Callable
@@ -33,6 +34,11 @@ class Unpickler(pickle._Unpickler):
             self.persistent_load = persistent_load
 
     def find_class(self, module: str, name: str):
+        if self.proto < 3:  # Python 2 names, as protocol 2 (torch's default) writes them
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                module = _compat_pickle.IMPORT_MAPPING[module]
         key = f"{module}.{name}"
         if key in self._allowed:
             return self._allowed[key]

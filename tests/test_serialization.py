@@ -235,3 +235,15 @@ def test_safetensors_round_trip(tmp_path):
     serialization.save_safetensors({"a": ember.arange(4.0), "b": ember.ones(2, 2)}, path)
     out = serialization.load_safetensors(path)
     assert set(out) == {"a", "b"} and out["a"].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_whole_module_loads_with_weights_only_inside_safe_globals():
+    buffer = io.BytesIO()
+    ember.save(ember.nn.Linear(3, 2), buffer)
+    buffer.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="ember.nn.modules.linear.Linear"):
+        ember.load(buffer)
+    buffer.seek(0)
+    with serialization.safe_globals([ember.nn.Linear]):
+        out = ember.load(buffer)
+    assert isinstance(out, ember.nn.Linear) and tuple(out.weight.shape) == (3, 2)[::-1]
