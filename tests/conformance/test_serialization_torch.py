@@ -113,3 +113,25 @@ def test_optimizer_state_dict_moves_to_torch():
     torch_opt = torch.optim.Adam([torch_p], lr=0.1)
     torch_opt.load_state_dict(torch.load(_bytes_of(ember.save, opt.state_dict())))
     assert torch_opt.state[torch_p]["step"].item() == 1.0
+
+
+def test_torch_optimizer_checkpoint_resumes_in_ember():
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(5).astype(np.float32)
+    grads = [rng.standard_normal(5).astype(np.float32) for _ in range(6)]
+    torch_p = torch.tensor(start.copy(), requires_grad=True)
+    torch_opt = torch.optim.Adam([torch_p], lr=0.1, amsgrad=True)
+    for g in grads[:3]:
+        torch_p.grad = torch.tensor(g)
+        torch_opt.step()
+    checkpoint = _bytes_of(torch.save, {"p": torch_p.detach(), "opt": torch_opt.state_dict()})
+    loaded = ember.load(checkpoint)
+    ember_p = loaded["p"].clone().requires_grad_(True)
+    ember_opt = ember.optim.Adam([ember_p], lr=0.1, amsgrad=True)
+    ember_opt.load_state_dict(loaded["opt"])
+    for g in grads[3:]:
+        torch_p.grad = torch.tensor(g)
+        torch_opt.step()
+        ember_p.grad = ember.tensor(g)
+        ember_opt.step()
+    np.testing.assert_allclose(ember_p.detach().numpy(), torch_p.detach().numpy(), rtol=1e-6)
