@@ -33,7 +33,7 @@ class _SlowEven(Dataset):
 
     def __getitem__(self, i):
         if i % 2 == 0:
-            time.sleep(0.02)
+            time.sleep(0.3)
         return i
 
     def __len__(self):
@@ -223,6 +223,26 @@ def test_dead_worker_raises_instead_of_hanging(how):
                                            r"unexpectedly"):
         list(loader)
     assert time.monotonic() - start < 10
+
+
+def test_partial_message_rechecks_workers_instead_of_blocking():
+    import multiprocessing
+    import struct
+
+    from ember.utils.data.dataloader import _ResultReader
+
+    class _Dead(Exception):
+        pass
+
+    def check():
+        raise _Dead  # what _check_workers does once the sender is gone
+
+    q = multiprocessing.get_context("fork").Queue()
+    # A header promising 1000 bytes, then only 10: a sender killed mid-write.
+    os.write(q._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    with pytest.raises(_Dead):
+        _ResultReader(q, check).get(timeout=1.0)
+    q.close()
 
 
 def test_timeout_raises():

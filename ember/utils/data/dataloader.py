@@ -13,9 +13,12 @@ import math
 import multiprocessing as python_multiprocessing
 import os
 import queue
+import select
+import struct
 import sys
 import time
 import warnings
+from multiprocessing.reduction import ForkingPickler
 from typing import Callable, Iterable
 
 import numpy as np
@@ -288,6 +291,49 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         return self._fetcher.fetch(self._next_index())
 
 
+class _ResultReader:
+    """Reads the result queue's pipe with a worker liveness check between chunks.
+
+    ``Queue.get`` blocks until a whole message has arrived, so a worker killed half-way through
+    sending a batch would hang the main process for ever; here a stalled message re-checks the
+    workers every ``MP_STATUS_CHECK_INTERVAL`` seconds. Framing is ``Connection.send_bytes``'s:
+    a 4-byte big-endian length (-1, then 8 bytes, past 2 GiB) and the pickled payload.
+    """
+
+    def __init__(self, data_queue, check: Callable[[], None]) -> None:
+        self._queue = data_queue
+        self._check = check
+        self._fd = data_queue._reader.fileno() if os.name == "posix" else None
+
+    def get(self, timeout: float):
+        """The next object; queue.Empty if none has started arriving within ``timeout``."""
+        if self._fd is None:
+            return self._queue.get(timeout=timeout)
+        if not select.select([self._fd], [], [], timeout)[0]:
+            raise queue.Empty
+        (size,) = struct.unpack("!i", self._read(4))
+        if size == -1:
+            (size,) = struct.unpack("!Q", self._read(8))
+        obj = ForkingPickler.loads(self._read(size))
+        self._queue._sem.release()  # what Queue.get does: the put side acquired it
+        return obj
+
+    def _read(self, size: int) -> bytearray:
+        buf = bytearray(size)
+        view = memoryview(buf)
+        got = 0
+        while got < size:
+            if not select.select([self._fd], [], [], _worker.MP_STATUS_CHECK_INTERVAL)[0]:
+                self._check()
+                continue
+            chunk = os.read(self._fd, min(size - got, 1 << 22))
+            if not chunk:
+                raise EOFError("DataLoader result pipe closed")
+            view[got:got + len(chunk)] = chunk
+            got += len(chunk)
+        return buf
+
+
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
@@ -299,6 +345,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._shutdown = False
         self._workers_done_event = context.Event()
         self._data_queue = context.Queue()
+        self._result_reader = _ResultReader(self._data_queue, self._check_workers)
         self._index_queues = []
         self._workers = []
         is_iterable = self._dataset_kind == _DatasetKind.Iterable
@@ -421,7 +468,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if deadline is not None:
                 wait = min(wait, max(deadline - time.monotonic(), 0.0))
             try:
-                return self._data_queue.get(timeout=wait)
+                return self._result_reader.get(wait)
             except queue.Empty:
                 pass
             except (EOFError, OSError) as e:
