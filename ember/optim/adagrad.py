@@ -32,13 +32,15 @@ class Adagrad(Optimizer):
         # PyTorch creates Adagrad's state up front, for every parameter.
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = _step_tensor()
-                init = group["initial_accumulator_value"]
-                value = complex(init, init) if p._data.dtype.kind == "c" else init
-                xp = p._device.backend.xp
-                state["sum"] = _make(xp.full(p._data.shape, value, dtype=p._data.dtype),
-                                     p._device)
+                self._init_state(p, group)
+
+    def _init_state(self, p, group) -> None:
+        state = self.state[p]
+        state["step"] = _step_tensor()
+        init = group["initial_accumulator_value"]
+        value = complex(init, init) if p._data.dtype.kind == "c" else init
+        xp = p._device.backend.xp
+        state["sum"] = _make(xp.full(p._data.shape, value, dtype=p._data.dtype), p._device)
 
     def step(self, closure: Callable | None = None):
         """One Adagrad update of every parameter that has a gradient."""
@@ -48,6 +50,8 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if len(self.state[p]) == 0:  # a group added after construction
+                    self._init_state(p, group)
                 state = self.state[p]
                 param = _real(p._data)
                 grad = _prepared_grad(self, param, _real(p.grad._data), group["maximize"],

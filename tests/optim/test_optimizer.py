@@ -199,3 +199,12 @@ def test_repr_lists_groups_like_torch():
     text = repr(optim.SGD(_params(), lr=0.1))
     assert text.startswith("SGD (\nParameter Group 0\n    dampening: 0\n")
     assert text.endswith("    weight_decay: 0\n)")
+
+
+def test_adagrad_param_group_added_later_gets_state():
+    a, b = _params()
+    opt = optim.Adagrad([a], lr=0.1, initial_accumulator_value=0.5)
+    opt.add_param_group({"params": [b]})
+    _set_grads([a, b], 1)
+    opt.step()
+    assert opt.state[b]["step"].item() == 1.0
