@@ -257,8 +257,9 @@ class _StorageType:
 
     def __init__(self, name: str):
         self.name = name
-        self.dtype = next(_dtype.to_dtype(d) for d, s in _STORAGE_NAMES.items() if s == name
-                          if d != "bfloat16" or _dtype.bfloat16 is not None)
+        dtype_name = next(d for d, s in _STORAGE_NAMES.items() if s == name)
+        # None: bfloat16 without the optional ml_dtypes package (an error when data is read).
+        self.dtype = _dtype._BY_NAME.get(dtype_name)
 
     def __call__(self, *args):
         raise TypeError(f"{self.name} cannot be constructed while loading a checkpoint")
@@ -340,10 +341,9 @@ def _torch_names() -> dict[str, Any]:
         "torch.device": _device_cls,
     }
     for dtype_name, storage_name in _STORAGE_NAMES.items():
-        if dtype_name == "bfloat16" and _dtype.bfloat16 is None:
-            continue
-        names[f"torch.{dtype_name}"] = _dtype.to_dtype(dtype_name)
         names[f"torch.{storage_name}"] = _StorageType(storage_name)
+        if dtype_name in _dtype._BY_NAME:
+            names[f"torch.{dtype_name}"] = _dtype.to_dtype(dtype_name)
     for alias, dt in _dtype.ALIASES.items():
         names.setdefault(f"torch.{alias}", dt)
     return names
@@ -547,6 +547,9 @@ def _load_zip(ckpt: _ZipCheckpoint, map_location, weights_only: bool):
         _, storage_type, key, location, numel = saved_id[:5]
         if key not in loaded:
             dtype = storage_type.dtype if isinstance(storage_type, _StorageType) else _dtype.uint8
+            if dtype is None:
+                raise RuntimeError(f"{ckpt.name}: storage {key} is {storage_type.name}; loading "
+                                   "bfloat16 tensors needs the ml_dtypes package")
             array = ckpt.array(f"data/{key}", dtype.np, numel)
             loaded[key] = _place(array, location, map_location)
         return loaded[key]
@@ -582,6 +585,9 @@ def _load_legacy(stream, name: str, map_location, weights_only: bool):
                 if dev.type != "cpu":
                     raise RuntimeError(f"{name}: legacy checkpoints load to the CPU only; pass "
                                        "map_location='cpu'")
+                if storage_type.dtype is None:
+                    raise RuntimeError(f"{name}: storage {key} is {storage_type.name}; loading "
+                                       "bfloat16 tensors needs the ml_dtypes package")
                 storages[key] = _LoadedStorage(np.empty(numel, storage_type.dtype.np), CPU)
             return storages[key]
         result = next_pickle(persistent_load)
