@@ -250,3 +250,74 @@ def test_multihead_attention_matches_torch(kwargs, opts, source, unbatched):
     for e_in, t_in in ((eq, tq), (ek, tk), (ev, tv)):
         _close(e_in.grad, t_in.grad)
     _compare_grads(torch_m, ember_m)
+
+
+# layer class, kwargs, masks used
+TRANSFORMER_SPECS = [
+    ("TransformerEncoderLayer", {}, False),
+    ("TransformerEncoderLayer", {"norm_first": True, "activation": "gelu"}, True),
+    ("TransformerEncoderLayer", {"batch_first": True, "bias": False}, True),
+    ("TransformerDecoderLayer", {}, True),
+    ("TransformerDecoderLayer", {"norm_first": True, "batch_first": True}, False),
+    ("Transformer", {"num_encoder_layers": 2, "num_decoder_layers": 1}, True),
+    ("Transformer", {"num_encoder_layers": 1, "num_decoder_layers": 2, "norm_first": True,
+                     "activation": "gelu", "batch_first": True}, False),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,masked", TRANSFORMER_SPECS)
+def test_transformer_layers_match_torch(name, kwargs, masked):
+    rng = np.random.default_rng(5)
+    d_model, heads, ff, src_len, tgt_len, batch = 8, 2, 16, 5, 4, 3
+    args = (d_model, heads) if name != "Transformer" else ()
+    if name == "Transformer":
+        kwargs = dict(kwargs, d_model=d_model, nhead=heads)
+    torch_m = getattr(torch.nn, name)(*args, dim_feedforward=ff, dropout=0.0, **kwargs).double()
+    ember_m = getattr(ember.nn, name)(*args, dim_feedforward=ff, dropout=0.0, **kwargs).double()
+    _copy_weights(torch_m, ember_m)
+    batch_first = kwargs.get("batch_first", False)
+
+    def shape(length):
+        return (batch, length, d_model) if batch_first else (length, batch, d_model)
+
+    ts, es = _pair(shape(src_len), rng)
+    tt, et = _pair(shape(tgt_len), rng)
+    t_kw, e_kw = {}, {}
+    if masked:
+        causal = torch.nn.Transformer.generate_square_subsequent_mask(tgt_len, dtype=torch.double)
+        padding = rng.random((batch, src_len)) < 0.3
+        padding[:, 0] = False
+        names = {"TransformerEncoderLayer": ("src_key_padding_mask", None),
+                 "TransformerDecoderLayer": ("memory_key_padding_mask", "tgt_mask"),
+                 "Transformer": ("src_key_padding_mask", "tgt_mask")}[name]
+        t_kw[names[0]], e_kw[names[0]] = torch.tensor(padding), ember.tensor(padding)
+        if names[1]:
+            t_kw[names[1]] = causal
+            e_kw[names[1]] = ember.nn.Transformer.generate_square_subsequent_mask(
+                tgt_len, dtype=ember.float64)
+    if name == "TransformerEncoderLayer":
+        t_out, e_out = torch_m(ts, **t_kw), ember_m(es, **e_kw)
+    elif name == "TransformerDecoderLayer":
+        t_out, e_out = torch_m(tt, ts, **t_kw), ember_m(et, es, **e_kw)
+    else:
+        t_out, e_out = torch_m(ts, tt, **t_kw), ember_m(es, et, **e_kw)
+    _close(e_out, t_out, atol=1e-9)
+    t_out.pow(2).sum().backward()
+    e_out.pow(2).sum().backward()
+    _close(es.grad, ts.grad, atol=1e-8)
+    _compare_grads(torch_m, ember_m, atol=1e-8)
+
+
+def test_transformer_encoder_with_norm_matches_torch():
+    rng = np.random.default_rng(6)
+    t_layer = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    torch_m = torch.nn.TransformerEncoder(t_layer, 2, norm=torch.nn.LayerNorm(8),
+                                          enable_nested_tensor=False).double()
+    e_layer = ember.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    ember_m = ember.nn.TransformerEncoder(e_layer, 2, norm=ember.nn.LayerNorm(8)).double()
+    _copy_weights(torch_m, ember_m)
+    tx, ex = _pair((5, 2, 8), rng)
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.double)
+    t_out = torch_m(tx, mask=mask)
+    e_out = ember_m(ex, mask=ember.tensor(mask.numpy()))
+    _close(e_out, t_out, atol=1e-9)

@@ -14,8 +14,10 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .container import ModuleList
+from .dropout import Dropout
 from .linear import Linear
 from .module import Module
+from .normalization import LayerNorm
 
 __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
            "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
@@ -145,12 +147,10 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None,
 
 
 def _layer_norm(d_model: int, eps: float, bias: bool, factory: dict) -> Module:
-    from .normalization import LayerNorm
     return LayerNorm(d_model, eps=eps, bias=bias, **factory)
 
 
 def _dropout(p: float) -> Module:
-    from .dropout import Dropout
     return Dropout(p)
 
 
