@@ -146,8 +146,8 @@ def attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None, dr
     """Run the fused op; returns ``(output, weights)``."""
     keep = None
     if dropout_p > 0:
-        shape = tuple(np.broadcast_shapes(query.shape[:-1], key.shape[:-2]))
-        keep = dropout_keep(shape + (key.shape[-2],), dropout_p, query)
+        shape = tuple(np.broadcast_shapes(query.shape[:-2], key.shape[:-2]))
+        keep = dropout_keep(shape + (query.shape[-2], key.shape[-2]), dropout_p, query)
     return Attention.apply(query, key, value, mask, keep, scale=scale,
                            empty_rows_zero=empty_rows_zero)
 
