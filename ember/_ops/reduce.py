@@ -221,15 +221,31 @@ class Prod(Op):
         grad = _expand_back(grad, x.shape, axes, keepdim)
         if not ctx.has_zero:
             return grad * (_expand_back(out, x.shape, axes, keepdim) / x).conj(), None, None, None
-        # With zeros: d/dx_i is the product of the others, which is non-zero only where x_i is
-        # the slice's single zero.
-        is_zero = x == 0
-        nonzero = where(is_zero, 1, x)
-        prod_nonzero = prod(nonzero, axes, keepdim=True)
-        zeros = sum(is_zero, axes, keepdim=True)
-        others = where(is_zero, where(zeros == 1, prod_nonzero, 0),
-                       where(zeros == 0, prod_nonzero / nonzero, 0))
-        return grad * others.conj(), None, None, None
+        # With zeros, divide nothing: multiply exclusive prefix and suffix products instead.
+        return grad * _prod_of_others(x, axes).conj(), None, None, None
+
+
+def _prod_of_others(x: Tensor, axes: tuple) -> Tensor:
+    """For each element, the product of the other elements of its reduced slice; exact at
+    zeros and differentiable (built from cumprod and gathers)."""
+    keep = [d for d in range(x.ndim) if d not in axes]
+    order = keep + list(axes)
+    moved = x.permute(*order)
+    flat = moved.reshape(tuple(x.shape[d] for d in keep) + (-1,))
+    n, last = flat.shape[-1], flat.ndim - 1
+    xp = x._device.backend.xp
+    positions = xp.arange(n)
+    shifted = xp.broadcast_to((positions - 1) % n, flat.shape)
+    reverse = xp.broadcast_to(positions[::-1], flat.shape)
+    first = _make(positions == 0, x._device)
+
+    def exclusive_cumprod(t):
+        return cumprod(where(first, 1, GatherAlong.apply(t, shifted, last)), -1)
+    before = exclusive_cumprod(flat)
+    after = GatherAlong.apply(exclusive_cumprod(GatherAlong.apply(flat, reverse, last)),
+                              reverse, last)
+    inverse = [order.index(d) for d in range(x.ndim)]
+    return (before * after).reshape(moved.shape).permute(*inverse)
 
 
 @export
@@ -595,6 +611,9 @@ def _reverse_cumsum(t: Tensor, axis: int) -> Tensor:
 
 
 class Cumprod(Op):
+    """Running product. With zeros in a slice the gradient is exact, its own gradient only when
+    the slice holds at most one zero (PyTorch is exact there too)."""
+
     @staticmethod
     def forward(ctx, x, axis, dtype):
         out = ctx.xp.cumprod(x, axis=axis, dtype=dtype)
