@@ -35,6 +35,15 @@ def _steps(batch_sizes, n_rows: int, batch: int, reverse: bool) -> list:
     return steps[::-1] if reverse else steps
 
 
+def _lstm_gate_scale(xp, hidden: int, dtype) -> tuple:
+    """Column scale and shift turning tanh into sigmoid for the i, f, o gates."""
+    scale = xp.full(4 * hidden, 0.5, dtype=dtype)
+    scale[2 * hidden:3 * hidden] = 1
+    shift = xp.full(4 * hidden, 0.5, dtype=dtype)
+    shift[2 * hidden:3 * hidden] = 0
+    return scale, shift
+
+
 def _sigmoid(xp, x, out=None):
     # 0.5 * (1 + tanh(x / 2)): stable for large |x| and keeps float32 as float32.
     out = xp.multiply(x, 0.5, out=out)
@@ -69,15 +78,20 @@ class RecurrentLayer(Op):
             acts = xp.empty_like(x_proj)
             c_prev = xp.empty((n_rows, hidden), dtype=x_proj.dtype)
             tanh_c = xp.empty_like(c_prev)
+            # sigmoid(x) = (tanh(x / 2) + 1) / 2: pre-scale the sigmoid gates' columns once, so
+            # each step takes one tanh over all four gates and one affine fix-up.
+            scale, shift = _lstm_gate_scale(xp, hidden, x_proj.dtype)
+            x_scaled = x_proj * scale
+            w_scaled = w_hh_t * scale
             for start, bt in steps:
                 rows = slice(start, start + bt)
                 h_prev[rows] = h[:bt]
                 g = acts[rows]
-                xp.matmul(h[:bt], w_hh_t, out=g)
-                g += x_proj[rows]
-                _sigmoid(xp, g[:, :2 * hidden], out=g[:, :2 * hidden])
-                xp.tanh(g[:, 2 * hidden:3 * hidden], out=g[:, 2 * hidden:3 * hidden])
-                _sigmoid(xp, g[:, 3 * hidden:], out=g[:, 3 * hidden:])
+                xp.matmul(h[:bt], w_scaled, out=g)
+                g += x_scaled[rows]
+                xp.tanh(g, out=g)
+                g *= scale
+                g += shift
                 c_prev[rows] = c[:bt]
                 c_new = g[:, hidden:2 * hidden] * c[:bt]
                 c_new += g[:, :hidden] * g[:, 2 * hidden:3 * hidden]
@@ -147,26 +161,29 @@ class RecurrentLayer(Op):
             dc = grad_cn._data.copy()
             proj = w_hr._data if w_hr is not None else None
             dh_all = xp.empty_like(g_out) if proj is not None else None
+            i, f = acts[:, :hidden], acts[:, hidden:2 * hidden]
+            g, o = acts[:, 2 * hidden:3 * hidden], acts[:, 3 * hidden:]
+            # Everything but the dh/dc recursion is computed for all steps at once.
+            coef = xp.empty((x_proj.shape[0], 3, hidden), dtype=g_out.dtype)
+            coef[:, 0] = g * i * (1 - i)
+            coef[:, 1] = c_prev * f * (1 - f)
+            coef[:, 2] = i * (1 - g * g)
+            coef_o = tanh_c * o * (1 - o)
+            dc_from_dh = o * (1 - tanh_c * tanh_c)
             for start, bt in steps:
                 rows = slice(start, start + bt)
                 dh_t = dh[:bt] + g_out[rows]
                 if proj is not None:
                     dh_all[rows] = dh_t
                     dh_t = dh_t @ proj
-                a = acts[rows]
-                i, f = a[:, :hidden], a[:, hidden:2 * hidden]
-                g, o = a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
-                tc = tanh_c[rows]
-                dc_t = o * (1 - tc * tc)
-                dc_t *= dh_t
+                dc_t = dh_t * dc_from_dh[rows]
                 dc_t += dc[:bt]
                 d = d_gates[rows]
-                xp.multiply(dc_t, g * i * (1 - i), out=d[:, :hidden])
-                xp.multiply(dc_t, c_prev[rows] * f * (1 - f), out=d[:, hidden:2 * hidden])
-                xp.multiply(dc_t, i * (1 - g * g), out=d[:, 2 * hidden:3 * hidden])
-                xp.multiply(dh_t, tc * o * (1 - o), out=d[:, 3 * hidden:])
-                dc[:bt] = dc_t * f
-                dh[:bt] = d @ w
+                xp.multiply(coef[rows], dc_t[:, None, :],
+                            out=d[:, :3 * hidden].reshape(bt, 3, hidden))
+                xp.multiply(dh_t, coef_o[rows], out=d[:, 3 * hidden:])
+                xp.multiply(dc_t, f[rows], out=dc[:bt])
+                xp.matmul(d, w, out=dh[:bt])
             grads[2] = dc
             if proj is not None and ctx.needs_input_grad[5]:
                 m = tanh_c * acts[:, 3 * hidden:]
