@@ -593,7 +593,7 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return CountNonzero.apply(input, _all_axes(dim, input.ndim))
 
 
-# -- scans ------------------------------------------------------------------------------------------
+# -- scans ---------------------------------------------------------------------------------------
 class Cumsum(Op):
     @staticmethod
     def forward(ctx, x, axis, dtype):
