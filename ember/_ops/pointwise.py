@@ -564,12 +564,15 @@ def _make_unary(name: str, op_cls):
     return fn
 
 
+_UNARY_FUNCTIONS = {}
 for _name, (_cls_name, _forward, _derivative) in _UNARY.items():
     _UNARY_OPS[_name] = _unary_op(_cls_name, _forward, _derivative)
-    globals()[_name] = export(_make_unary(_name, _UNARY_OPS[_name]),
-                              aliases=_ALIASES.get(_name, ()))
+    _UNARY_FUNCTIONS[_name] = export(_make_unary(_name, _UNARY_OPS[_name]),
+                                     aliases=_ALIASES.get(_name, ()))
     for _alias in (_name,) + _ALIASES.get(_name, ()):
-        _registry.method(_alias + "_", inplace_variant(globals()[_name]))
+        _registry.method(_alias + "_", inplace_variant(_UNARY_FUNCTIONS[_name]))
+(log1p, expm1, rsqrt, log2, log10, exp2, sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh,
+ atanh, erf, erfc, erfinv, lgamma, digamma) = _UNARY_FUNCTIONS.values()
 
 
 class Polygamma(Op):
