@@ -725,6 +725,20 @@ def msort(input: Tensor) -> Tensor:
     return sort(input, 0).values
 
 
+def _topk_index(xp, data, k: int, axis: int, largest: bool):
+    """Partition out the k candidates (O(n)), then sort only those."""
+    n = data.shape[axis]
+    if 0 < k < n:
+        part = xp.argpartition(data, n - k if largest else k - 1, axis=axis)
+        keep = slice(n - k, n) if largest else slice(0, k)
+        candidates = part[(slice(None),) * axis + (keep,)]
+    else:
+        candidates = xp.argsort(data, axis=axis, kind="stable")[
+            (slice(None),) * axis + (slice(0, k),)]
+    order = _argsort_array(xp, xp.take_along_axis(data, candidates, axis), axis, largest)
+    return xp.take_along_axis(candidates, order, axis)
+
+
 @export
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
          out=None):
@@ -734,8 +748,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     x = input if input.ndim else input.reshape(1)
-    index = _argsort_array(x._device.backend.xp, x._data, axis, largest)
-    index = index[(slice(None),) * axis + (slice(0, k),)]
+    index = _topk_index(x._device.backend.xp, x._data, k, axis, largest)
     result = _values_indices(_TOPK, x, index, axis, True)
     if not input.ndim:
         result = _TOPK(result[0].reshape(()), result[1].reshape(()))
