@@ -187,7 +187,11 @@ def result_type_of(dtypes_dim, dtypes_zero_dim, scalars) -> dtype:
         if result is None:
             result = zero
         elif zero._category > result._category:
-            result = promote_types(result, zero)
+            # A zero-dim tensor lifts the category but keeps the dimensioned one's precision.
+            if zero._category == _COMPLEX and result._category == _FLOAT:
+                result = complex128 if result is float64 else complex64
+            else:
+                result = zero if result._category < _FLOAT else promote_types(result, zero)
     if scalars:
         cat = max(scalar_category(s) for s in scalars)
         if result is None:

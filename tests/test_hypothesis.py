@@ -38,8 +38,6 @@ def _float_dim_complex_zero(a, b, nd_a, nd_b):
                for x, nx, y, ny in pairs)
 
 
-@pytest.mark.xfail(strict=True, reason="ember/_dtype.py result_type_of promotes float32 with a "
-                   "0-dim complex128 to complex128; PyTorch keeps the float's precision")
 def test_result_type_float_tensor_with_zero_dim_complex():
     got = ember.result_type(ember.zeros(2), ember.zeros((), dtype=ember.complex128))
     assert got is ember.complex64

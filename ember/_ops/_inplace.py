@@ -97,8 +97,7 @@ class CopySlices(Op):
         grad_base = None
         if ctx.needs_input_grad[0]:
             grad_base = grad.clone()
-            with grad_mode.no_grad():
-                ctx.view_fn(grad_base).zero_()
+            ctx.view_fn(grad_base).zero_()  # recorded too, so double backward stays right
         grad_src = ctx.view_fn(grad) if ctx.needs_input_grad[1] else None
         return grad_base, grad_src, None
 

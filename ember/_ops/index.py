@@ -49,6 +49,10 @@ def _prepare_key(x: Tensor, key):
     dim = 0
     shape = x._data.shape
     for k in items:
+        if k is Ellipsis:  # skip the dims the ellipsis stands for
+            dim = max(dim, len(shape) - _dims_consumed(items[items.index(Ellipsis) + 1:]))
+            out.append(k)
+            continue
         if isinstance(k, Tensor):
             dt = k.dtype
             if dt.is_floating_point or dt.is_complex:
@@ -90,6 +94,19 @@ def _prepare_key(x: Tensor, key):
     if dim > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     return tuple(out) if isinstance(key, tuple) else out[0]
+
+
+def _dims_consumed(items) -> int:
+    """How many tensor dims these index entries use (None and Ellipsis use none)."""
+    n = 0
+    for k in items:
+        if k is None or k is Ellipsis:
+            continue
+        if getattr(k, "dtype", None) is not None and str(k.dtype) in ("bool", "ember.bool"):
+            n += k.ndim
+        else:
+            n += 1
+    return n
 
 
 def _check_slice(k: slice) -> slice:

@@ -319,3 +319,8 @@ class Softmax2d(Module):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
                              "instead")
         return F.softmax(input, -3, _stacklevel=5)
+
+
+from .transformer import MultiheadAttention  # noqa: E402  (PyTorch's home for it)
+
+__all__.append("MultiheadAttention")
