@@ -189,6 +189,17 @@ class Optimizer:
         """Update the parameters once; ``closure`` re-evaluates the loss when given."""
         raise NotImplementedError
 
+    def _params_with_state(self, group: dict, init_state: Callable):
+        """(param, state) for each param of ``group`` that has a gradient; an empty state is
+        first filled by ``init_state(state, param)``."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                init_state(state, p)
+            yield p, state
+
     def _closure_loss(self, closure: Callable | None):
         if closure is None:
             return None
