@@ -609,11 +609,46 @@ def _torch_feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor
 
 
 # -- linear layers ---------------------------------------------------------------------------------
+class Linear(Op):
+    """x @ W.T + b as one node. Fused so that W's gradient comes out as grad.T @ x, laid out
+    like W: the composite (matmul with W.t()) yields a transposed gradient, and every
+    optimizer pass over a transposed array is several times slower."""
+
+    _backward_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        grad_x = matmul(grad, weight) if need_x else None
+        grad_w = grad_b = None
+        if need_w or need_b:
+            flat = grad.reshape(-1, grad.shape[-1])
+            if need_w:
+                grad_w = matmul(flat.mT, x.reshape(-1, x.shape[-1]))
+            if need_b:
+                grad_b = flat.sum(0)
+        return grad_x, grad_w, grad_b
+
+
 @export(nn=True, function=False, method=False)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias."""
-    out = matmul(input, weight.t() if weight.ndim == 2 else weight)
-    return out if bias is None else out + bias
+    if (weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]
+            or input.dtype is not weight.dtype or (bias is not None and (
+                bias.dtype is not weight.dtype or bias.shape != (weight.shape[0],)))
+            or input.is_complex()):
+        out = matmul(input, weight.t() if weight.ndim == 2 else weight)  # checks and errors
+        return out if bias is None else out + bias
+    return Linear.apply(input, weight, bias)
 
 
 @export(nn=True, method=False)

@@ -74,6 +74,10 @@ def _accumulate_leaf(tensor, grad, create_graph, handed_out):
     if tensor.grad is None:
         if not create_graph:
             grad = grad.detach()
+            # PyTorch's layout contract: .grad is laid out like its parameter. A transposed
+            # gradient (Linear's weight) would make every optimizer pass several times slower.
+            if not grad._data.flags.c_contiguous and tensor._data.flags.c_contiguous:
+                grad = grad.contiguous()
             if id(grad._data) in handed_out:
                 grad = grad.clone()
             handed_out.add(id(grad._data))
