@@ -256,6 +256,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing,
                                     class_axis)
     _check_nll_args(input, target, weight)
+    if (input.ndim == 2 and target.ndim == 1 and weight is None and label_smoothing == 0.0
+            and reduction != "none" and input.dtype.is_floating_point
+            and input.shape[0] == target.shape[0] and _targets_in_range(target, n_classes,
+                                                                        ignore_index)):
+        return CrossEntropy.apply(input, target, ignore_index, reduction == "mean")
     logp = log_softmax(input, class_axis)
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
@@ -280,6 +285,70 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     elif reduction == "sum":
         smooth = smooth.sum()
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _targets_in_range(target: Tensor, n_classes: int, ignore_index: int) -> bool:
+    t = target._data
+    valid = (t >= 0) & (t < n_classes) | (t == ignore_index)
+    return bool(valid.all())
+
+
+class CrossEntropy(Op):
+    """log_softmax + NLL over (N, C) logits with class-index targets, as one node.
+
+    The common case is fused because its gradient is one pass, (softmax - onehot) * scale,
+    instead of NLL's dense scatter followed by log_softmax's backward. Other cases (weights,
+    label smoothing, K-dim inputs, reduction='none') use the composite, which this matches."""
+
+    _backward_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, target, ignore_index, mean):
+        xp = ctx.xp
+        rows = xp.arange(x.shape[0])
+        keep = target != ignore_index
+        safe = xp.where(keep, target, 0)
+        shifted = x - x.max(axis=1, keepdims=True)
+        prob = xp.exp(shifted)
+        total = prob.sum(axis=1, keepdims=True)
+        picked = shifted[rows, safe] - xp.log(total[:, 0])
+        count = keep.sum()
+        loss = -(picked * keep).sum(dtype=x.dtype)
+        if mean:
+            loss = loss / x.dtype.type(count)
+        prob /= total
+        ctx.prob, ctx.rows, ctx.safe, ctx.keep = prob, rows, safe, keep
+        ctx.scale_count = count if mean else 1
+        ctx.save_for_backward(x)
+        return xp.asarray(loss, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if grad.requires_grad or x.requires_grad and _grad_enabled():
+            return _cross_entropy_composite_grad(ctx, x, grad), None, None, None
+        xp = ctx.xp
+        out = ctx.prob.copy()
+        out[ctx.rows, ctx.safe] -= 1
+        # With every target ignored the mean is nan but, as in PyTorch, the gradient is zero.
+        scale = grad._data / out.dtype.type(max(ctx.scale_count, 1))
+        out *= (ctx.keep[:, None] * scale).astype(out.dtype, copy=False)
+        return _make(out, ctx.device), None, None, None
+
+
+def _grad_enabled() -> bool:
+    from ..autograd import grad_mode
+    return grad_mode.state.enabled
+
+
+def _cross_entropy_composite_grad(ctx, x, grad):
+    """The same gradient written with Ember ops, so create_graph gives exact higher orders."""
+    from .activation import softmax
+    onehot = np.zeros(ctx.prob.shape, dtype=ctx.prob.dtype)
+    onehot[ctx.rows, ctx.safe] = 1
+    keep = _make(ctx.keep[:, None].astype(ctx.prob.dtype), ctx.device)
+    diff = softmax(x, 1) - _make(onehot, ctx.device)
+    return diff * keep * (grad / float(max(ctx.scale_count, 1)))
 
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_axis):
