@@ -739,29 +739,26 @@ class Hypot(Op):
 
 
 class Logaddexp(Op):
-    @staticmethod
-    def forward(ctx, a, b):
-        out = ctx.xp.logaddexp(a, b)
+    """log(e^a + e^b); the subclass does base 2. d/da = base^(a - out)."""
+
+    _xp_name = "logaddexp"
+    _power = staticmethod(lambda t: exp(t))
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        out = getattr(ctx.xp, cls._xp_name)(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
-    @staticmethod
-    def backward(ctx, grad):
+    @classmethod
+    def backward(cls, ctx, grad):
         a, b, out = ctx.saved_tensors
-        return grad * exp(a - out), grad * exp(b - out)
+        return grad * cls._power(a - out), grad * cls._power(b - out)
 
 
-class Logaddexp2(Op):
-    @staticmethod
-    def forward(ctx, a, b):
-        out = ctx.xp.logaddexp2(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b, out = ctx.saved_tensors
-        return grad * exp2(a - out), grad * exp2(b - out)
+class Logaddexp2(Logaddexp):
+    _xp_name = "logaddexp2"
+    _power = staticmethod(lambda t: exp2(t))
 
 
 class Remainder(Op):
