@@ -49,70 +49,59 @@ class _Geom:
 
 
 # -- array kernels -------------------------------------------------------------------------------
-def _channels_last(xp, x, pads, insert=None):
-    """Copy ``x`` (B, C, *S) into a zeroed channels-last buffer (B, *S', C), padding by
-    ``pads`` (negative crops) and, with ``insert``, spreading elements ``insert`` apart."""
-    nd = x.ndim - 2
-    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
-    xcl = x.transpose(perm)
-    insert = insert or (1,) * nd
-    if all(lo == 0 and hi == 0 for lo, hi in pads) and all(s == 1 for s in insert):
-        return xcl
-    src, dst, full = [slice(None)], [slice(None)], [x.shape[0]]
-    for size, (lo, hi), s in zip(x.shape[2:], pads, insert):
-        span = (size - 1) * s + 1 + lo + hi
-        first = -(-max(0, -lo) // s)
-        last = min(size - 1, (span - 1 - lo) // s)
-        full.append(max(span, 0))
-        if last < first:
-            return xp.zeros(tuple(full) + (x.shape[1],), dtype=x.dtype)
-        src.append(slice(first, last + 1))
-        start = lo + first * s
-        dst.append(slice(start, start + (last - first) * s + 1, s))
-    buf = xp.zeros(tuple(full) + (x.shape[1],), dtype=x.dtype)
-    buf[tuple(dst)] = xcl[tuple(src)]
+# Convolution is one GEMM in "channel-major" layout: the im2col matrix has a row per
+# (input channel, kernel offset) and a column per (batch item, output position), so the weight
+# (O, C, *K) is already the left factor, and the product (O, B*L) becomes (B, O, *out) by
+# moving whole rows of L contiguous outputs, never one element at a time.
+def _padded(xp, x, pads):
+    """``x`` (B, C, *S) zero-padded by ``pads`` ((low, high) per spatial dim; negative crops)."""
+    if all(lo == 0 and hi == 0 for lo, hi in pads):
+        return x
+    src, dst, full = [slice(None)] * 2, [slice(None)] * 2, list(x.shape[:2])
+    for size, (lo, hi) in zip(x.shape[2:], pads):
+        first, last = max(0, -lo), size - max(0, -hi)
+        full.append(max(size + lo + hi, 0))
+        if last <= first:
+            return xp.zeros(tuple(full), dtype=x.dtype)
+        src.append(slice(first, last))
+        dst.append(slice(max(0, lo), max(0, lo) + last - first))
+    buf = xp.zeros(tuple(full), dtype=x.dtype)
+    buf[tuple(dst)] = x[tuple(src)]
     return buf
 
 
 def _im2col(backend, buf, kernel, out, stride, dilation, groups):
-    """Rows of receptive fields of a channels-last ``buf``: (groups, B*prod(out), K*C/groups)."""
+    """Receptive fields of ``buf`` (B, C, *S) as (groups, C/g*K, B*prod(out)) columns."""
     xp = backend.xp
-    batch, channels = buf.shape[0], buf.shape[-1]
+    batch, channels = buf.shape[:2]
     cg = channels // groups
-    sb, *ss, sc = buf.strides
-    shape = (groups, batch) + tuple(out) + tuple(kernel) + (cg,)
-    strides = ((cg * sc, sb) + tuple(s * st for s, st in zip(ss, stride)) +
-               tuple(s * d for s, d in zip(ss, dilation)) + (sc,))
+    sb, sc, *ss = buf.strides
+    shape = (groups, cg) + tuple(kernel) + (batch,) + tuple(out)
+    strides = ((cg * sc, sc) + tuple(s * d for s, d in zip(ss, dilation)) + (sb,) +
+               tuple(s * st for s, st in zip(ss, stride)))
     windows = backend.as_strided(buf, shape, strides)
-    rows = batch * math.prod(out)
-    return xp.ascontiguousarray(windows).reshape(groups, rows, math.prod(kernel) * cg)
+    return xp.ascontiguousarray(windows).reshape(groups, cg * math.prod(kernel),
+                                                 batch * math.prod(out))
 
 
 def _weight_matrix(w, groups):
-    """(O, C/g, *K) -> (g, K*C/g, O/g), matching _im2col's column order."""
-    o, cg, *kernel = w.shape
-    nd = len(kernel)
-    w = w.reshape((groups, o // groups, cg) + tuple(kernel))
-    perm = (0,) + tuple(range(3, 3 + nd)) + (2, 1)
-    return w.transpose(perm).reshape(groups, -1, o // groups)
+    """(O, C/g, *K) -> (g, O/g, C/g*K), matching _im2col's row order (a view when it can be)."""
+    return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _from_rows(xp, y, batch, out):
-    """GEMM result (g, B*prod(out), O/g) -> contiguous (B, O, *out)."""
-    groups, _, og = y.shape
-    nd = len(out)
-    y = y.reshape((groups, batch) + tuple(out) + (og,))
-    perm = (1, 0, nd + 2) + tuple(range(2, nd + 2))
-    return xp.ascontiguousarray(y.transpose(perm)).reshape((batch, groups * og) + tuple(out))
+def _from_cols(xp, y, batch, out):
+    """GEMM result (g, O/g, B*prod(out)) -> contiguous (B, O, *out)."""
+    groups, og, _ = y.shape
+    y = y.reshape(groups, og, batch, math.prod(out)).transpose(2, 0, 1, 3)
+    return xp.ascontiguousarray(y).reshape((batch, groups * og) + tuple(out))
 
 
-def _grad_rows(g, groups):
-    """(B, O, *out) -> (g, B*prod(out), O/g)."""
-    batch, o, *out = g.shape
-    nd = len(out)
-    g = g.reshape((batch, groups, o // groups) + tuple(out))
-    perm = (1, 0) + tuple(range(3, 3 + nd)) + (2,)
-    return g.transpose(perm).reshape(groups, -1, o // groups)
+def _to_cols(xp, g, groups):
+    """(B, O, *out) -> contiguous (g, O/g, B*prod(out)), the inverse of _from_cols."""
+    batch, o = g.shape[:2]
+    positions = math.prod(g.shape[2:])
+    g = g.reshape(batch, groups, o // groups, positions).transpose(1, 2, 0, 3)
+    return xp.ascontiguousarray(g).reshape(groups, o // groups, batch * positions)
 
 
 def _matmul(a, b):
@@ -124,32 +113,23 @@ def _matmul(a, b):
 def _conv_forward(backend, x, w, b, geom):
     xp = backend.xp
     kernel = w.shape[2:]
-    buf = _channels_last(xp, x, geom.pads)
     out = geom.out_size(x.shape[2:], kernel)
-    cols = _im2col(backend, buf, kernel, out, geom.stride, geom.dilation, geom.groups)
-    y = _matmul(cols, _weight_matrix(w, geom.groups))
-    if b is not None and geom.groups == 1:
-        y += b
-        b = None
-    y = _from_rows(xp, y, x.shape[0], out)
+    cols = _im2col(backend, _padded(xp, x, geom.pads), kernel, out, geom.stride,
+                   geom.dilation, geom.groups)
+    y = _matmul(_weight_matrix(w, geom.groups), cols)
     if b is not None:
-        y += b.reshape((-1,) + (1,) * len(out))
-    return y, cols
+        y += b.reshape(geom.groups, -1, 1)
+    return _from_cols(xp, y, x.shape[0], out), cols
 
 
 def _conv_weight_grad(backend, x, g, geom, kernel, cols=None):
     """d conv / d weight: (O, C/g, *K) from input ``x`` and output gradient ``g``."""
     groups = geom.groups
     if cols is None:
-        buf = _channels_last(backend.xp, x, geom.pads)
-        cols = _im2col(backend, buf, kernel, g.shape[2:], geom.stride, geom.dilation, groups)
-    rows = backend.xp.ascontiguousarray(_grad_rows(g, groups))
-    gw = _matmul(rows.transpose(0, 2, 1), cols)  # (g, O/g, K*C/g)
-    nd = len(kernel)
-    cg = x.shape[1] // groups
-    gw = gw.reshape((-1,) + tuple(kernel) + (cg,))
-    perm = (0, nd + 1) + tuple(range(1, nd + 1))
-    return backend.xp.ascontiguousarray(gw.transpose(perm))
+        cols = _im2col(backend, _padded(backend.xp, x, geom.pads), kernel, g.shape[2:],
+                       geom.stride, geom.dilation, groups)
+    gw = _matmul(_to_cols(backend.xp, g, groups), cols.transpose(0, 2, 1))
+    return gw.reshape((g.shape[1], x.shape[1] // groups) + tuple(kernel))
 
 
 def _transpose_weight(xp, w, groups):
@@ -168,11 +148,10 @@ def _conv_transpose_forward(backend, x, w, b, geom, out_size):
     if all(s == 1 for s in geom.stride):
         pads = tuple((d * (k - 1) - lo, o + lo - i) for (lo, hi), d, k, o, i in
                      zip(geom.pads, geom.dilation, kernel, out_size, x.shape[2:]))
-        buf = _channels_last(xp, x, pads)
-        cols = _im2col(backend, buf, kernel, out_size, (1,) * len(kernel), geom.dilation,
-                       geom.groups)
-        y = _matmul(cols, _weight_matrix(_transpose_weight(xp, w, geom.groups), geom.groups))
-        y = _from_rows(xp, y, x.shape[0], out_size)
+        cols = _im2col(backend, _padded(xp, x, pads), kernel, out_size, (1,) * len(kernel),
+                       geom.dilation, geom.groups)
+        y = _matmul(_weight_matrix(_transpose_weight(xp, w, geom.groups), geom.groups), cols)
+        y = _from_cols(xp, y, x.shape[0], out_size)
     else:
         y = _col2im_transpose(backend, x, w, geom, out_size)
     if b is not None:
@@ -188,8 +167,8 @@ def _col2im_transpose(backend, x, w, geom, out_size):
     batch, cin, *size = x.shape
     _, cog, *kernel = w.shape
     nd = len(kernel)
-    xrows = _channels_last(xp, x, ((0, 0),) * nd)
-    xrows = xp.ascontiguousarray(xrows).reshape(-1, groups, cin // groups).swapaxes(0, 1)
+    xrows = xp.ascontiguousarray(xp.moveaxis(x, 1, -1))
+    xrows = xrows.reshape(batch * math.prod(size), groups, cin // groups).swapaxes(0, 1)
     wmat = w.reshape((groups, cin // groups, cog) + tuple(kernel))
     wmat = wmat.transpose((0, 1) + tuple(range(3, 3 + nd)) + (2,)).reshape(groups, cin // groups,
                                                                            -1)

@@ -69,24 +69,32 @@ def _pool_out(size, k, s, p, d, ceil_mode) -> int:
     return out
 
 
-def _window_max(xp, buf, kernel, stride, dilation, out, deltas, nan_aware):
-    """Max over windows of ``buf`` (P, *S), and for each window the ``deltas`` entry of its
-    first maximum (NaN wins, as in PyTorch): one strided view per kernel offset, compared in
-    place, so a few passes over the output and no window copy."""
-    best = where = None
-    for k, offset in enumerate(_offsets(kernel)):
-        view = buf[(slice(None),) + tuple(
-            slice(o * d, o * d + (n - 1) * s + 1, s)
-            for o, d, n, s in zip(offset, dilation, out, stride))]
-        if best is None:
-            best = view.copy()
-            where = xp.full(best.shape, deltas[0], dtype=xp.int64)
-            continue
-        take = view > best
+def _window_views(buf, kernel, stride, dilation, out):
+    """One strided view of ``buf`` (P, *S) per kernel offset: view k holds every window's
+    k-th element."""
+    return [buf[(slice(None),) + tuple(slice(o * d, o * d + (n - 1) * s + 1, s)
+                                       for o, d, n, s in zip(offset, dilation, out, stride))]
+            for offset in _offsets(kernel)]
+
+
+def _window_max(xp, views, nan_aware, indices):
+    """Max over windows given as ``views`` (NaN wins, as in PyTorch), and with ``indices`` the
+    kernel offset of each window's first maximum: a few passes over the output, no window
+    copy."""
+    best = views[0].copy()
+    for view in views[1:]:
+        xp.maximum(best, view, out=best)
+    if not indices:
+        return best, None
+    # Last write wins, so walking the offsets backwards leaves the first maximum.
+    small = xp.int8 if len(views) < 128 else xp.int32
+    where = xp.zeros(best.shape, dtype=small)
+    mask = xp.empty(best.shape, dtype=bool)
+    for k in range(len(views) - 1, -1, -1):
+        xp.equal(views[k], best, out=mask)
         if nan_aware:
-            take |= view != view
-        xp.copyto(best, view, where=take)
-        xp.copyto(where, deltas[k], where=take)
+            mask |= views[k] != views[k]
+        xp.copyto(where, small(k), where=mask)
     return best, where
 
 
@@ -96,7 +104,8 @@ class _MaxPool(Op):
     _backward_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, padding, dilation, out):
+    def forward(ctx, x, kernel, stride, padding, dilation, out, indices=True):
+        """Values alone when neither the caller nor autograd needs the argmax indices."""
         xp = ctx.xp
         planes, *size = x.shape
         nd = len(size)
@@ -109,6 +118,12 @@ class _MaxPool(Op):
             buf[(slice(None),) + tuple(slice(p, p + n) for p, n in zip(padding, size))] = x
         else:
             buf = x
+        indices = indices or bool(ctx.needs_input_grad)
+        nan_aware = indices and x.dtype.kind == "f" and not xp.isfinite(x.sum())
+        views = _window_views(buf, kernel, stride, dilation, out)
+        values, which = _window_max(xp, views, nan_aware, indices)
+        if not indices:
+            return values
         # flat index in the input plane = window origin + the argmax offset's delta
         deltas, origin = [], 0
         for offset in _offsets(kernel):
@@ -119,8 +134,7 @@ class _MaxPool(Op):
         for i in range(nd):
             pos = xp.arange(out[i], dtype=xp.int64) * stride[i] - padding[i]
             origin = origin * size[i] + pos.reshape((-1,) + (1,) * (nd - 1 - i))
-        nan_aware = x.dtype.kind == "f" and not xp.isfinite(x.sum())
-        values, flat = _window_max(xp, buf, kernel, stride, dilation, out, deltas, nan_aware)
+        flat = xp.asarray(deltas, dtype=xp.int64)[which]
         flat += origin
         ctx.mark_non_differentiable(flat)
         ctx.overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
@@ -186,11 +200,12 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
         name, input, nd, kernel_size, stride, padding, dilation, ceil_mode)
     lead = tuple(input.shape[:-nd])
     planes = reshape(input, (-1,) + tuple(input.shape[-nd:]))
-    values, index = _MaxPool.apply(planes, kernel, stride, padding, dilation, out)
-    values = reshape(values, lead + out)
-    if return_indices:
-        return values, reshape(index, lead + out)
-    return values
+    result = _MaxPool.apply(planes, kernel, stride, padding, dilation, out,
+                            indices=return_indices)
+    if not return_indices:
+        return reshape(result[0] if isinstance(result, tuple) else result, lead + out)
+    values, index = result
+    return reshape(values, lead + out), reshape(index, lead + out)
 
 
 @export(nn=True, method=False)
