@@ -14,8 +14,10 @@ import math
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import Op
 from .._tensor import Tensor
+from ._inplace import _type_name
 from ._registry import export
 from .conv import ConvolutionOp, TakeOp, _Geom, _offsets, _tuple
 from .shape import reshape, transpose
@@ -626,31 +628,75 @@ def _resample(x: Tensor, axis: int, taps) -> Tensor:
     return out
 
 
+def _cubic_filter(x, a: float):
+    """Keys' cubic convolution kernel at distance |x| (zero beyond 2)."""
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+# mode: (half-width of the filter at scale 1, filter of |x|); bicubic uses a = -0.5 here, as PIL
+_AA_FILTERS = {
+    "bilinear": (1.0, lambda x: np.maximum(1.0 - x, 0.0)),
+    "bicubic": (2.0, lambda x: _cubic_filter(x, -0.5)),
+    "lanczos": (3.0, lambda x: np.where(x < 3, np.sinc(x) * np.sinc(x / 3), 0.0)),
+}
+
+
+def _antialias_matrix(xp, mode: str, n_in: int, n_out: int, scale: float, dtype):
+    """The (n_out, n_in) weights of PyTorch's antialiased resampling along one axis: when
+    shrinking, the filter is stretched by the scale so every input pixel contributes; each row is
+    normalised to sum to one."""
+    half_width, kernel = _AA_FILTERS[mode]
+    support = half_width * scale if scale >= 1.0 else half_width
+    width = int(math.ceil(support)) * 2 + 1
+    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    center = scale * (np.arange(n_out) + 0.5)
+    first = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
+    count = np.clip(np.minimum(np.trunc(center + support + 0.5).astype(np.int64), n_in) - first,
+                    0, width)
+    taps = np.arange(width)
+    weights = kernel(np.abs((taps + first[:, None] - center[:, None] + 0.5) * invscale))
+    used = taps < count[:, None]
+    weights = np.where(used, weights, 0.0)
+    total = weights.sum(1, keepdims=True)
+    weights = weights / np.where(total == 0, 1.0, total)
+    matrix = np.zeros((n_out, n_in))
+    rows = np.broadcast_to(np.arange(n_out)[:, None], used.shape)
+    matrix[rows[used], (first[:, None] + taps)[used]] = weights[used]
+    return xp.asarray(matrix.astype(dtype))
+
+
+def _check_sizes(in_size: tuple, out: tuple) -> None:
+    if all(n > 0 for n in in_size) and all(o > 0 for o in out):
+        return
+    names = ("D", "H", "W")[-len(in_size):]
+    shown_in = ", ".join(f"{k}: {n}" for k, n in zip(names, in_size))
+    shown_out = ", ".join(f"{k}: {o}" for k, o in zip(names, out))
+    joiner = " and" if len(in_size) == 1 else ""
+    raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                       f"({shown_in}){joiner} output ({shown_out})")
+
+
+_MODE_ERROR = ("Input Error: Only 3D, 4D and 5D input Tensors supported (got {}D) for the modes: "
+               "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
+               "nearest-exact (got {})")
+
+
 @export(nn=True, method=False, function=False)
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
     """Resize the spatial dims of (N, C, *spatial) to ``size`` or by ``scale_factor``.
 
-    Modes: nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area."""
+    Modes: nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area, and (with
+    ``antialias=True``, 4-D input only) lanczos. ``antialias`` applies to bilinear and bicubic
+    too: a filter widened by the downscale factor, as PIL's resize does. Antialiasing takes
+    float32/float64 input only (PyTorch also takes uint8)."""
     nd = input.ndim - 2
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != nd:
-        need = _LINEAR_MODES[mode] + 2
-        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need}D "
-                                  f"input")
-    if mode not in ("nearest", "nearest-exact", "area") and mode not in _LINEAR_MODES:
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
-                                  f"{input.ndim}D) for the modes: nearest | linear | bilinear | "
-                                  f"bicubic | trilinear | area | nearest-exact (got {mode})")
-    if nd not in (1, 2, 3):
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
-                                  f"{input.ndim}D) for the modes: nearest | linear | bilinear | "
-                                  f"bicubic | trilinear | area | nearest-exact (got {mode})")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by Ember")
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     in_size = tuple(input.shape[2:])
@@ -662,7 +708,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                              f"output size of {list(out)}. Please provide input tensor in (N, C,"
                              f" d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
                              f"format.")
-        scales = tuple(n / o for n, o in zip(in_size, out))
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        factors = None
     elif scale_factor is not None:
         factors = (tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list))
                    else (float(scale_factor),) * nd)
@@ -673,13 +721,41 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                              f" provide input tensor in (N, C, d1, d2, ...,dK) format and "
                              f"scale_factor in (s1, s2, ...,sK) format.")
         out = tuple(int(math.floor(n * f)) for n, f in zip(in_size, factors))
-        scales = (tuple(n / o for n, o in zip(in_size, out)) if recompute_scale_factor
-                  else tuple(1.0 / f for f in factors))
+        if recompute_scale_factor:
+            factors = None
     else:
         raise ValueError("either size or scale_factor should be defined")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+                         "and requires a 4-D tensor as input")
+    if mode == "lanczos" and input.ndim == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != nd:
+        need = _LINEAR_MODES[mode] + 2
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need}D "
+                                  f"input")
+    known = ("nearest", "nearest-exact", "area", "lanczos") + tuple(_LINEAR_MODES)
+    if mode not in known or nd not in (1, 2, 3) or (mode == "lanczos" and nd != 2):
+        raise NotImplementedError(_MODE_ERROR.format(input.ndim, mode))
     if mode == "area":
         return _adaptive_avg(f"adaptive_avg_pool{nd}d", nd, input, out)
+    _check_sizes(in_size, out)
+    scales = (tuple(n / o for n, o in zip(in_size, out)) if factors is None
+              else tuple(1.0 / f for f in factors))
     xp = input._device.backend.xp
+    if antialias:
+        if input.dtype not in (_dtype.float32, _dtype.float64):
+            raise NotImplementedError(f'"compute_index_ranges_weights" not implemented for '
+                                      f"'{_type_name(input.dtype)}'")
+        if align_corners:
+            scales = tuple((n - 1) / (o - 1) if o > 1 else 0.0 for n, o in zip(in_size, out))
+        return _apply_separable(input, [
+            None if n == o and s == 1.0
+            else _antialias_matrix(xp, mode, n, o, s, input._data.dtype)
+            for n, o, s in zip(in_size, out, scales)])
     x = input
     for i, (n, o, s) in enumerate(zip(in_size, out, scales)):
         if n == o and mode in ("nearest", "nearest-exact") and s == 1.0:

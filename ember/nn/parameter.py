@@ -58,6 +58,81 @@ class Buffer(Tensor, metaclass=_BufferMeta):
         return t
 
 
+class UninitializedTensorMixin:
+    """What uninitialised parameters and buffers share: no shape until ``materialize``.
+
+    Ember has no ``__torch_function__``, so ops on an uninitialised tensor see an empty (0,)
+    array instead of raising PyTorch's ValueError; ``shape`` does raise, as in PyTorch.
+    """
+
+    cls_to_become: type
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the tensor uninitialised storage of ``shape`` (on its own device and dtype
+        unless given) and turn it into a ``cls_to_become`` in place."""
+        from .._ops.creation import empty
+        self.data = empty(shape, device=device if device is not None else self.device,
+                          dtype=dtype if dtype is not None else self.dtype)
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+            "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
+            "initialized one. Call `forward` to initialize the parameters before accessing "
+            "their attributes.")
+
+    def share_memory_(self):
+        raise RuntimeError("Can't share memory on an uninitialized parameter or buffer. Call "
+                           "`forward` to initialize the parameters before calling "
+                           "`module.share_memory()`.")
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__}>"
+
+    def __reduce_ex__(self, proto):
+        return (self.__class__, (self.requires_grad,))
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            new = type(self)(self.requires_grad, self.device, self.dtype)
+            for flag in ("persistent", "_is_buffer"):
+                if flag in self.__dict__:
+                    new.__dict__[flag] = self.__dict__[flag]
+            memo[id(self)] = new
+        return memo[id(self)]
+
+
 def is_lazy(param) -> bool:
-    """Ember has no lazy (uninitialized) parameters."""
-    return False
+    """Whether ``param`` is an UninitializedParameter or UninitializedBuffer."""
+    return isinstance(param, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A parameter whose shape is not known yet (a lazy module's, until its first forward)."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        from .._ops.creation import empty
+        return super().__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is not known yet; ``materialize`` makes it a plain Tensor."""
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None,
+                persistent: bool = True):
+        from .._ops.creation import empty
+        buf = empty(0, device=device, dtype=dtype)
+        buf.__class__ = cls
+        buf.requires_grad = requires_grad
+        buf.persistent = persistent
+        buf._is_buffer = True
+        return buf
