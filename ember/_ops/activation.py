@@ -17,8 +17,8 @@ from ._inplace import inplace_variant
 from . import _registry
 from ._registry import export
 from . import pointwise as pw
-from .linalg import matmul
-from .random import rng
+from .linalg import flat_matmul, matmul
+from .random import bernoulli_keep, keep_mask, rng
 from .shape import chunk
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -472,14 +472,6 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _keep_mask(input: Tensor, p: float, shape: tuple) -> Tensor:
-    """A {0, 1/(1-p)} mask of ``shape`` in the input's dtype, drawn from the default stream."""
-    keep = rng().random(shape) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    arr = (keep * scale).astype(input._data.dtype)
-    return Tensor._make(input._device.backend.from_host(arr), input._device)
-
-
 def _apply_mask(input: Tensor, mask: Tensor, inplace: bool) -> Tensor:
     if inplace:
         from ._inplace import write_inplace
@@ -494,7 +486,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     _check_p(p)
     if not training or p == 0.0:
         return input
-    return _apply_mask(input, _keep_mask(input, p, tuple(input.shape)), inplace)
+    return _apply_mask(input, keep_mask(tuple(input.shape), p, input), inplace)
 
 
 def _feature_mask_shape(input: Tensor, batched_ndim: int, name: str) -> tuple:
@@ -516,7 +508,7 @@ def _feature_dropout(input, p, training, inplace, batched_ndim, name):
                            f"received a {input.ndim}D input.")
     if not training or p == 0.0:
         return input
-    mask = _keep_mask(input, p, _feature_mask_shape(input, batched_ndim, name))
+    mask = keep_mask(_feature_mask_shape(input, batched_ndim, name), p, input)
     return _apply_mask(input, mask, inplace)
 
 
@@ -542,7 +534,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
         if not training or p == 0.0:
             return input
         shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-        return _apply_mask(input, _keep_mask(input, p, shape), inplace)
+        return _apply_mask(input, keep_mask(shape, p, input), inplace)
     return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
 
 
@@ -558,14 +550,14 @@ def _alpha_dropout(input, p, training, inplace, feature):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return _apply_mask(input, _keep_mask(input, 1.0, tuple(input.shape)), inplace)
+        return _apply_mask(input, keep_mask(tuple(input.shape), 1.0, input), inplace)
     alpha_prime = -_SELU_ALPHA * _SELU_SCALE
     a = ((1 - p) * (1 + p * alpha_prime ** 2)) ** -0.5
     b = -a * alpha_prime * p
     shape = tuple(input.shape)
     if feature:
         shape = shape[:2] + (1,) * (len(shape) - 2)
-    keep = rng().random(shape) >= p
+    keep = bernoulli_keep(shape, p)
     dt = input._data.dtype
     backend = input._device.backend
     scale = Tensor._make(backend.from_host((keep * a).astype(dt)), input._device)
@@ -619,7 +611,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = x @ weight.T
+        out = flat_matmul(x, weight.T)
         if bias is not None:
             out += bias
         return out

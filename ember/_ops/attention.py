@@ -16,6 +16,7 @@ from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
 from ._registry import export
+from .random import keep_mask
 
 _state = grad_mode.state
 
@@ -131,23 +132,13 @@ def causal_mask(length: int, source_length: int, like: Tensor) -> Tensor:
                  like._device)
 
 
-def dropout_keep(shape: tuple, p: float, like: Tensor) -> Tensor:
-    """A keep mask scaled by 1/(1-p), drawn from Ember's generator."""
-    from .random import rng
-    dev = like._device
-    keep = rng().random(shape, dtype=np.float32) >= p
-    scale = like._data.dtype.type(1.0 / (1.0 - p)) if p < 1 else like._data.dtype.type(0)
-    arr = keep.astype(like._data.dtype) * scale
-    return _make(dev.backend.from_host(arr), dev)
-
-
 def attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None, dropout_p: float,
               scale: float, empty_rows_zero: bool = True) -> tuple:
     """Run the fused op; returns ``(output, weights)``."""
     keep = None
     if dropout_p > 0:
         shape = tuple(np.broadcast_shapes(query.shape[:-2], key.shape[:-2]))
-        keep = dropout_keep(shape + (query.shape[-2], key.shape[-2]), dropout_p, query)
+        keep = keep_mask(shape + (query.shape[-2], key.shape[-2]), dropout_p, query)
     return Attention.apply(query, key, value, mask, keep, scale=scale,
                            empty_rows_zero=empty_rows_zero)
 

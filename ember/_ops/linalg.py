@@ -60,20 +60,38 @@ def _mH(t: Tensor) -> Tensor:
 
 
 # -- products ------------------------------------------------------------------------------------
+def flat_matmul(a, b):
+    """``a @ b`` on arrays; a stack (..., n, k) times a matrix (k, m) is one GEMM over all rows
+    rather than NumPy's one small GEMM per stacked matrix (about 1.5x faster)."""
+    if a.ndim > 2 and b.ndim == 2:
+        rows = math.prod(a.shape[:-1])
+        return (a.reshape(rows, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
+    return a @ b
+
+
+def _rows(t: Tensor) -> Tensor:
+    """(..., k) -> (rows, k)."""
+    return t.reshape(math.prod(t.shape[:-1]), t.shape[-1])
+
+
 class Matmul(Op):
     _backward_name = "MmBackward0"
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a @ b
+        return flat_matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = matmul(grad, _mH(b)) if need_a else None
-        grad_b = matmul(_mH(a), grad) if need_b else None
+        grad_b = None
+        if need_b:
+            # A matrix b shared by a stack: its gradient sums over the stack, so one GEMM.
+            grad_b = (matmul(_mH(_rows(a)), _rows(grad)) if a.ndim > 2 and b.ndim == 2
+                      else matmul(_mH(a), grad))
         return grad_a, grad_b
 
 

@@ -23,85 +23,89 @@ from .conv import ConvolutionOp, IndexAddOp, TakeOp, _Geom
 from .pooling import _FlatGather
 from .reduce import mean, var
 from .shape import reshape
+from ._inplace import _type_name
+from ._util import sum_to_shape
 
 
-# -- batch norm --------------------------------------------------------------------------------
-class _BatchNorm(Op):
-    """Training-mode batch norm over x (N, C, *); weight/bias may be None."""
+# -- batch and layer norm ----------------------------------------------------------------------
+class _Normalize(Op):
+    """(x - mean) / sqrt(var + eps) with statistics over ``axes``, then * weight + bias.
 
-    _backward_name = "NativeBatchNormBackward0"
+    One fused node for batch norm (statistics over all but the channel axis, weight shaped
+    (1, C, 1...)) and layer norm (statistics over the trailing axes, weight shaped like them);
+    weight and bias may be None. ``stats`` receives (mean, var, count) for running averages."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps, stats):
+    def forward(ctx, x, weight, bias, axes, eps, stats):
         xp = ctx.xp
-        n, c = x.shape[0], x.shape[1]
-        planes = x.reshape(n, c, -1)
-        count = n * planes.shape[2]
-        mean_ = planes.mean(axis=(0, 2))
-        centered = planes - mean_[:, None]
-        var_ = (centered * centered).mean(axis=(0, 2))
+        mean_ = x.mean(axis=axes, keepdims=True)
+        xhat = x - mean_
+        var_ = xp.square(xhat).mean(axis=axes, keepdims=True)
         invstd = 1.0 / xp.sqrt(var_ + x.dtype.type(eps))
-        xhat = centered * invstd[:, None]
-        if weight is not None:
-            out = xhat * weight[:, None]
-        else:
-            out = xhat.copy()
+        xhat *= invstd
+        out = xhat * weight if weight is not None else xhat.copy()
         if bias is not None:
-            out += bias[:, None]
-        stats.extend((mean_, var_, count))
+            out += bias
+        if stats is not None:
+            stats.extend((mean_, var_, x.size // max(mean_.size, 1)))
         if ctx.needs_input_grad:
             ctx.save_for_backward(x, weight)
-            ctx.xhat, ctx.invstd, ctx.eps = xhat, invstd, eps
-            ctx.has_bias = bias is not None
-        return out.reshape(x.shape)
+            ctx.xhat, ctx.invstd, ctx.eps, ctx.axes = xhat, invstd, eps, axes
+            ctx.bias_shape = None if bias is None else bias.shape
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if grad_mode.state.enabled:
-            return _batch_norm_backward_composite(ctx, x, weight, grad)
-        g = grad._data.reshape(x.shape[0], x.shape[1], -1)
-        xhat, invstd = ctx.xhat, ctx.invstd
-        count = g.shape[0] * g.shape[2]
-        sum_g = g.sum(axis=(0, 2))
-        sum_gx = (g * xhat).sum(axis=(0, 2))
+            return _normalize_backward_composite(ctx, x, weight, grad)
+        xp, axes = ctx.xp, ctx.axes
+        g, xhat = grad._data, ctx.xhat
         gx = gw = gb = None
         if need_x:
-            scale = invstd if weight is None else invstd * weight._data
-            gx = g - (sum_g / count)[:, None]
-            gx -= xhat * (sum_gx / count)[:, None]
-            gx *= scale[:, None]
-            gx = _wrap(gx.reshape(x.shape), x)
+            gxhat = g * weight._data if weight is not None else g.copy()
+            gx = gxhat - gxhat.mean(axis=axes, keepdims=True)
+            gxhat *= xhat
+            gx -= xhat * gxhat.mean(axis=axes, keepdims=True)
+            gx *= ctx.invstd
+            gx = _wrap(gx, x)
         if need_w and weight is not None:
-            gw = _wrap(sum_gx, x)
-        if need_b and ctx.has_bias:
-            gb = _wrap(sum_g, x)
-        return gx, gw, gb, None, None
+            gw = _wrap(sum_to_shape(xp, g * xhat, weight.shape), x)
+        if need_b and ctx.bias_shape is not None:
+            gb = _wrap(sum_to_shape(xp, g, ctx.bias_shape), x)
+        return gx, gw, gb, None, None, None
+
+
+class _BatchNorm(_Normalize):
+    _backward_name = "NativeBatchNormBackward0"
+
+
+class _LayerNorm(_Normalize):
+    _backward_name = "NativeLayerNormBackward0"
 
 
 def _wrap(array, like: Tensor) -> Tensor:
     return Tensor._make(array, like._device)
 
 
-def _batch_norm_backward_composite(ctx, x, weight, grad):
-    """The same gradient as _BatchNorm.backward, from Ember ops (for double backward)."""
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, -1) + (1,) * (x.ndim - 2)
+def _normalize_backward_composite(ctx, x, weight, grad):
+    """The same gradient as _Normalize.backward, from Ember ops (for double backward)."""
+    axes = ctx.axes
     mu = mean(x, axes, keepdim=True)
     invstd = (var(x, axes, keepdim=True, correction=0) + ctx.eps).rsqrt()
     xhat = (x - mu) * invstd
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     gx = gw = gb = None
     if need_x:
-        gxhat = grad if weight is None else grad * weight.reshape(shape)
+        gxhat = grad if weight is None else grad * weight
         gx = invstd * (gxhat - mean(gxhat, axes, keepdim=True)
                        - xhat * mean(gxhat * xhat, axes, keepdim=True))
     if need_w and weight is not None:
-        gw = (grad * xhat).sum(axes)
-    if need_b and ctx.has_bias:
-        gb = grad.sum(axes)
-    return gx, gw, gb, None, None
+        gw = (grad * xhat).sum_to_size(weight.shape)
+    if need_b and ctx.bias_shape is not None:
+        gb = grad.sum_to_size(ctx.bias_shape)
+    return gx, gw, gb, None, None, None
 
 
 def _update_running(running_mean, running_var, batch_mean, batch_var, count, momentum):
@@ -139,9 +143,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {input.shape!r}".replace("ember.Size", "torch.Size"))
         stats = []
-        out = _BatchNorm.apply(input, weight, bias, eps, stats)
+        shape = _channel_shape(input)
+        axes = (0,) + tuple(range(2, input.ndim))
+        out = _BatchNorm.apply(input, None if weight is None else weight.reshape(shape),
+                               None if bias is None else bias.reshape(shape), axes, eps, stats)
         if running_mean is not None or running_var is not None:
-            _update_running(running_mean, running_var, stats[0], stats[1], stats[2], momentum)
+            _update_running(running_mean, running_var, stats[0].reshape(-1),
+                            stats[1].reshape(-1), stats[2], momentum)
         return out
     if running_mean is None or running_var is None:
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
@@ -202,6 +210,17 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dims."""
     dims = _normalized_dims("layer_norm", input, normalized_shape)
+    for t in (weight, bias):
+        if t is not None and (t.dtype is not input.dtype or t._device is not input._device):
+            return _layer_norm_mixed(input, dims, weight, bias, eps)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for "
+                           f"'{_type_name(input.dtype)}'")
+    return _LayerNorm.apply(input, weight, bias, dims, eps, None)
+
+
+def _layer_norm_mixed(input, dims, weight, bias, eps):
+    """Layer norm as a composite, for weights of another dtype (promoted as PyTorch does)."""
     mu = mean(input, dims, keepdim=True)
     out = (input - mu) * (var(input, dims, keepdim=True, correction=0) + eps).rsqrt()
     if weight is not None:

@@ -100,6 +100,29 @@ def rng(generator=None) -> np.random.Generator:
     return (generator or default_generator)._rng
 
 
+def bernoulli_keep(shape: tuple, p: float) -> np.ndarray:
+    """A bool array of ``shape``, each True with probability ``1 - p``: dropout's keep mask.
+
+    Each element compares 32 random bits with ``p * 2**32``, two elements per raw draw of the
+    default stream, which is about 3x faster than comparing uniform floats.
+    """
+    if p <= 0.0 or p >= 1.0:
+        return np.full(shape, p <= 0.0, dtype=bool)
+    n = int(np.prod(shape))
+    bits = default_generator._rng.bit_generator.random_raw((n + 1) // 2).view(np.uint32)
+    return (bits[:n] >= np.uint32(round(p * 2.0 ** 32))).reshape(shape)
+
+
+def keep_mask(shape: tuple, p: float, like: Tensor) -> Tensor:
+    """Dropout's multiplier on ``like``'s device and dtype: 1/(1-p) where kept, else 0."""
+    dtype = like._data.dtype
+    keep = bernoulli_keep(shape, p)
+    mask = np.empty(shape, dtype=dtype)
+    np.multiply(keep, dtype.type(0.0 if p >= 1.0 else 1.0 / (1.0 - p)), out=mask)
+    dev = like._device
+    return _make(dev.backend.from_host(mask), dev)
+
+
 def _place(arr: np.ndarray, device, requires_grad: bool) -> Tensor:
     dev = to_device(device)
     t = _make(dev.backend.from_host(arr), dev)
