@@ -143,3 +143,45 @@ def to_grayscale(img, num_output_channels: int = 1):
 def invert(img):
     _assert_pil(img)
     return ImageOps.invert(img)
+
+
+def posterize(img, bits: int):
+    _assert_pil(img)
+    return ImageOps.posterize(img, bits)
+
+
+def solarize(img, threshold: float):
+    _assert_pil(img)
+    return ImageOps.solarize(img, threshold)
+
+
+def autocontrast(img):
+    _assert_pil(img)
+    return ImageOps.autocontrast(img)
+
+
+def equalize(img):
+    _assert_pil(img)
+    return ImageOps.equalize(img)
+
+
+def adjust_sharpness(img, sharpness_factor: float):
+    _assert_pil(img)
+    return ImageEnhance.Sharpness(img).enhance(sharpness_factor)
+
+
+def adjust_gamma(img, gamma: float, gain: float = 1):
+    _assert_pil(img)
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number")
+    input_mode = img.mode
+    img = img.convert("RGB")
+    lut = (255 + 1 - 1e-3) * gain * (np.arange(256) / 255.0) ** gamma
+    img = img.point(np.clip(lut, 0, 255).astype(int).tolist() * 3)
+    return img.convert(input_mode)
+
+
+def perspective(img, perspective_coeffs: list[float], interpolation: int, fill=None):
+    _assert_pil(img)
+    return img.transform(img.size, Image.PERSPECTIVE, perspective_coeffs, interpolation,
+                         fillcolor=_fill_for(img, fill))

@@ -212,15 +212,13 @@ def resize(img: Tensor, size: list[int], interpolation: str = "bilinear",
 
 
 # -- affine warps ---------------------------------------------------------------------------
-def _affine_sample(arr: np.ndarray, matrix: list[float], out_h: int, out_w: int,
-                   interpolation: str, fill) -> np.ndarray:
-    """grid_sample(align_corners=False) of ``arr`` through the inverse affine ``matrix``
-    given in pixel coordinates centred on the image."""
+def grid_sample_array(arr: np.ndarray, px: np.ndarray, py: np.ndarray, interpolation: str,
+                      fill) -> np.ndarray:
+    """Sample ``arr`` (..., H, W) at source pixel coordinates ``px``/``py`` (each out_h x out_w,
+    pixel centres at integers): torch's grid_sample(align_corners=False, padding zeros), then
+    torchvision's ``fill`` for points that fall outside."""
     h, w = arr.shape[-2:]
-    xs = np.arange(out_w, dtype=np.float64) - out_w * 0.5 + 0.5
-    ys = (np.arange(out_h, dtype=np.float64) - out_h * 0.5 + 0.5)[:, None]
-    px = matrix[0] * xs + matrix[1] * ys + matrix[2] + w * 0.5 - 0.5
-    py = matrix[3] * xs + matrix[4] * ys + matrix[5] + h * 0.5 - 0.5
+    out_h, out_w = px.shape
     work = _work_dtype(arr.dtype)
     src = arr.astype(work, copy=False)
     if interpolation == "nearest":
@@ -256,6 +254,18 @@ def _affine_sample(arr: np.ndarray, matrix: list[float], out_h: int, out_w: int,
     return _cast_back(out, arr.dtype, rounding=interpolation == "bilinear")
 
 
+def _affine_sample(arr: np.ndarray, matrix: list[float], out_h: int, out_w: int,
+                   interpolation: str, fill) -> np.ndarray:
+    """Sample through the inverse affine ``matrix`` given in pixel coordinates centred on the
+    image."""
+    h, w = arr.shape[-2:]
+    xs = np.arange(out_w, dtype=np.float64) - out_w * 0.5 + 0.5
+    ys = (np.arange(out_h, dtype=np.float64) - out_h * 0.5 + 0.5)[:, None]
+    px = matrix[0] * xs + matrix[1] * ys + matrix[2] + w * 0.5 - 0.5
+    py = matrix[3] * xs + matrix[4] * ys + matrix[5] + h * 0.5 - 0.5
+    return grid_sample_array(arr, px, py, interpolation, fill)
+
+
 def affine(img: Tensor, matrix: list[float], interpolation: str = "nearest",
            fill=None) -> Tensor:
     _assert_image_tensor(img)
@@ -286,6 +296,33 @@ def rotate(img: Tensor, matrix: list[float], interpolation: str = "nearest",
     h, w = arr.shape[-2:]
     ow, oh = _affine_output_size(matrix, w, h) if expand else (w, h)
     return _wrap(_affine_sample(arr, matrix, oh, ow, interpolation, fill), img)
+
+
+def perspective(img: Tensor, coeffs: list[float], interpolation: str = "bilinear",
+                fill=None) -> Tensor:
+    """Warp through PIL's 8 perspective coefficients (output pixel -> input pixel)."""
+    _assert_image_tensor(img)
+    if len(coeffs) != 8:
+        raise ValueError("Argument coeffs should have 8 float values")
+    arr = _array(img)
+    h, w = arr.shape[-2:]
+    xs = np.arange(w, dtype=np.float64) + 0.5
+    ys = (np.arange(h, dtype=np.float64) + 0.5)[:, None]
+    denom = coeffs[6] * xs + coeffs[7] * ys + 1.0
+    px = (coeffs[0] * xs + coeffs[1] * ys + coeffs[2]) / denom - 0.5
+    py = (coeffs[3] * xs + coeffs[4] * ys + coeffs[5]) / denom - 0.5
+    return _wrap(grid_sample_array(arr, px, py, interpolation, fill), img)
+
+
+def elastic_transform(img: Tensor, displacement: np.ndarray, interpolation: str = "bilinear",
+                      fill=None) -> Tensor:
+    """Sample at identity + ``displacement`` (1 x H x W x 2, in grid_sample's [-1, 1] units)."""
+    _assert_image_tensor(img)
+    arr = _array(img)
+    h, w = arr.shape[-2:]
+    px = np.arange(w, dtype=np.float64) + displacement[0, :, :, 0] * (w * 0.5)
+    py = np.arange(h, dtype=np.float64)[:, None] + displacement[0, :, :, 1] * (h * 0.5)
+    return _wrap(grid_sample_array(arr, px, py, interpolation, fill), img)
 
 
 # -- colour -------------------------------------------------------------------------------
@@ -400,6 +437,112 @@ def invert(img: Tensor) -> Tensor:
     _check_channels(img, (1, 3))
     arr = _array(img)
     return _wrap((_max_value(arr.dtype) - arr).astype(arr.dtype), img)
+
+
+def _assert_color_image(img: Tensor) -> None:
+    _assert_image_tensor(img)
+    if img.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found "
+                        f"{img.ndim}")
+    _check_channels(img, (1, 3))
+
+
+def posterize(img: Tensor, bits: int) -> Tensor:
+    """Keep the top ``bits`` bits of each uint8 value; float images are quantised to
+    ``2 ** bits`` levels as torchvision's v2 kernel does (v1 accepts uint8 only)."""
+    _assert_color_image(img)
+    arr = _array(img)
+    if arr.dtype.kind == "f":
+        levels = 1 << bits
+        out = np.clip(np.floor(arr * levels), 0, levels - 1) * (1.0 / levels)
+        return _wrap(out.astype(arr.dtype), img)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"Only uint8 and floating point image tensors are supported, but found "
+                        f"{img.dtype}")
+    return _wrap(arr & np.uint8((0xFF << (8 - bits)) & 0xFF), img)
+
+
+def solarize(img: Tensor, threshold: float) -> Tensor:
+    """Invert every value at or above ``threshold``."""
+    _assert_color_image(img)
+    arr = _array(img)
+    bound = _max_value(arr.dtype)
+    if threshold > bound:
+        raise TypeError("Threshold should be less than bound of img.")
+    return _wrap(np.where(arr >= threshold, (bound - arr).astype(arr.dtype), arr), img)
+
+
+def autocontrast(img: Tensor) -> Tensor:
+    """Stretch each channel so its minimum maps to 0 and its maximum to the dtype's maximum."""
+    _assert_color_image(img)
+    arr = _array(img)
+    bound = _max_value(arr.dtype)
+    work = _work_dtype(arr.dtype)
+    minimum = arr.min(axis=(-2, -1), keepdims=True).astype(work)
+    maximum = arr.max(axis=(-2, -1), keepdims=True).astype(work)
+    flat = maximum == minimum
+    scale = bound / np.where(flat, 1, maximum - minimum)
+    minimum = np.where(flat, 0, minimum)
+    scale = np.where(flat, 1, scale).astype(work)
+    out = np.clip((arr - minimum) * scale, 0, bound)
+    return _wrap(out.astype(arr.dtype), img)
+
+
+def equalize(img: Tensor) -> Tensor:
+    """Histogram-equalise each channel with PIL's lookup table, all channels at once.
+
+    torchvision v1 takes uint8 only (3 or 4 dims); like its v2 kernel, float images are
+    equalised on their uint8 quantisation and any number of leading dimensions is accepted."""
+    _assert_color_image(img)
+    arr = _array(img)
+    if arr.dtype != np.uint8 and arr.dtype.kind != "f":
+        raise TypeError(f"Only uint8 and floating point image tensors are supported, but found "
+                        f"{img.dtype}")
+    as_u8 = convert_array_dtype(arr, np.uint8)
+    flat = as_u8.reshape(-1, as_u8.shape[-2] * as_u8.shape[-1]).astype(np.int64)
+    rows = flat.shape[0]
+    hist = np.bincount((flat + 256 * np.arange(rows)[:, None]).ravel(),
+                       minlength=256 * rows).reshape(rows, 256)
+    # PIL ignores the count of the largest value present when choosing the step.
+    top_count = hist[np.arange(rows), flat.max(axis=1)]
+    step = (flat.shape[1] - top_count) // 255
+    safe_step = np.maximum(step, 1)[:, None]
+    lut = (np.cumsum(hist, axis=1) + safe_step // 2) // safe_step
+    lut = np.clip(np.concatenate([np.zeros((rows, 1), np.int64), lut[:, :-1]], axis=1), 0, 255)
+    lut = np.where(step[:, None] == 0, np.arange(256), lut).astype(np.uint8)
+    out = np.take_along_axis(lut, flat, axis=1).reshape(as_u8.shape)
+    return _wrap(convert_array_dtype(out, arr.dtype), img)
+
+
+def adjust_sharpness(img: Tensor, sharpness_factor: float) -> Tensor:
+    """Blend with PIL's SMOOTH-filtered image (border pixels kept)."""
+    if sharpness_factor < 0:
+        raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
+    _assert_image_tensor(img)
+    _check_channels(img, (1, 3))
+    arr = _array(img)
+    if arr.shape[-1] <= 2 or arr.shape[-2] <= 2:
+        return img
+    src = arr.astype(_work_dtype(arr.dtype))
+    # The 3x3 kernel [[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13 is a box sum plus 4x the centre.
+    rows = src[..., :, :-2] + src[..., :, 1:-1] + src[..., :, 2:]
+    box = rows[..., :-2, :] + rows[..., 1:-1, :] + rows[..., 2:, :]
+    blurred = arr.copy()
+    blurred[..., 1:-1, 1:-1] = _cast_back((box + 4 * src[..., 1:-1, 1:-1]) / 13, arr.dtype)
+    return _wrap(_blend(arr, blurred, sharpness_factor), img)
+
+
+def adjust_gamma(img: Tensor, gamma: float, gain: float = 1) -> Tensor:
+    """``gain * img ** gamma`` on values scaled to [0, 1]."""
+    if not isinstance(img, Tensor):
+        raise TypeError("Input img should be a Tensor.")
+    _check_channels(img, (1, 3))
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number")
+    arr = _array(img)
+    as_float = convert_array_dtype(arr, _work_dtype(arr.dtype))
+    out = np.clip(gain * as_float ** gamma, 0, 1).astype(as_float.dtype)
+    return _wrap(convert_array_dtype(out, arr.dtype), img)
 
 
 def erase(img: Tensor, i: int, j: int, h: int, w: int, v, inplace: bool = False) -> Tensor:

@@ -318,8 +318,10 @@ def ten_crop(img, size, vertical_flip: bool = False):
 
 
 def _get_inverse_affine_matrix(center: list[float], angle: float, translate: list[float],
-                               scale: float, shear: list[float]) -> list[float]:
-    """Inverse of T * C * RotateScaleShear * C^-1, as a 2x3 row-major list."""
+                               scale: float, shear: list[float],
+                               inverted: bool = True) -> list[float]:
+    """Inverse of T * C * RotateScaleShear * C^-1 (or, with ``inverted=False``, the forward
+    matrix itself), as a 2x3 row-major list."""
     rot = math.radians(angle)
     sx, sy = math.radians(shear[0]), math.radians(shear[1])
     cx, cy = center
@@ -328,6 +330,11 @@ def _get_inverse_affine_matrix(center: list[float], angle: float, translate: lis
     b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
     c = math.sin(rot - sy) / math.cos(sy)
     d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    if not inverted:
+        matrix = [a * scale, b * scale, 0.0, c * scale, d * scale, 0.0]
+        matrix[2] += cx + tx - matrix[0] * cx - matrix[1] * cy
+        matrix[5] += cy + ty - matrix[3] * cx - matrix[4] * cy
+        return matrix
     matrix = [x / scale for x in (d, -b, 0.0, -c, a, 0.0)]
     matrix[2] += matrix[0] * (-cx - tx) + matrix[1] * (-cy - ty)
     matrix[5] += matrix[3] * (-cx - tx) + matrix[4] * (-cy - ty)
@@ -385,6 +392,52 @@ def affine(img, angle: float, translate: list[int], scale: float, shear,
     return F_t.affine(img, matrix, interpolation.value, fill)
 
 
+def _get_perspective_coeffs(startpoints: Sequence[Sequence[float]],
+                            endpoints: Sequence[Sequence[float]]) -> list[float]:
+    """PIL's 8 coefficients mapping output (end) points back to input (start) points."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} "
+                         f"startpoints and {len(endpoints)} endpoints.")
+    end = np.asarray(endpoints, dtype=np.float64)
+    start = np.asarray(startpoints, dtype=np.float64)
+    a_matrix = np.zeros((8, 8))
+    a_matrix[0::2, 0:2] = end
+    a_matrix[0::2, 2] = 1.0
+    a_matrix[1::2, 3:5] = end
+    a_matrix[1::2, 5] = 1.0
+    a_matrix[0::2, 6:8] = -start[:, :1] * end
+    a_matrix[1::2, 6:8] = -start[:, 1:] * end
+    solution = np.linalg.lstsq(a_matrix, start.reshape(8), rcond=None)[0]
+    return solution.astype(np.float32).tolist()
+
+
+def perspective(img, startpoints: list[list[int]], endpoints: list[list[int]],
+                interpolation=InterpolationMode.BILINEAR, fill: list[float] | None = None):
+    """Warp so that the four ``startpoints`` land on ``endpoints``."""
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    interpolation = _interpolation(interpolation)
+    if _is_tensor(img):
+        return F_t.perspective(img, coeffs, interpolation.value, fill)
+    return F_pil.perspective(img, coeffs, _PIL_MODES[interpolation.value], fill)
+
+
+def elastic_transform(img, displacement: Tensor, interpolation=InterpolationMode.BILINEAR,
+                      fill: list[float] | None = None):
+    """Move each pixel by ``displacement`` (1 x H x W x 2, in [-1, 1] grid units)."""
+    interpolation = _interpolation(interpolation)
+    if not _is_tensor(displacement):
+        raise TypeError("Argument displacement should be a Tensor")
+    _check_img(img)
+    tensor_img = img if _is_tensor(img) else pil_to_tensor(img)
+    expected = (1,) + tuple(tensor_img.shape[-2:]) + (2,)
+    if tuple(displacement.shape) != expected:
+        raise ValueError(f"Argument displacement shape should be {list(expected)}, but given "
+                         f"{list(displacement.shape)}")
+    out = F_t.elastic_transform(tensor_img, np.asarray(displacement.detach()),
+                                interpolation.value, fill)
+    return out if _is_tensor(img) else to_pil_image(out, mode=img.mode)
+
+
 # -- colour -----------------------------------------------------------------------------------
 def _dispatch(name: str, img, *args):
     _check_img(img)
@@ -405,6 +458,35 @@ def adjust_saturation(img, saturation_factor: float):
 
 def adjust_hue(img, hue_factor: float):
     return _dispatch("adjust_hue", img, hue_factor)
+
+
+def adjust_sharpness(img, sharpness_factor: float):
+    return _dispatch("adjust_sharpness", img, sharpness_factor)
+
+
+def adjust_gamma(img, gamma: float, gain: float = 1):
+    return _dispatch("adjust_gamma", img, gamma, gain)
+
+
+def posterize(img, bits: int):
+    """Keep the top ``bits`` bits of each value (float tensors: ``2 ** bits`` levels, which
+    torchvision v1 rejects and v2 accepts)."""
+    if not 0 <= bits <= 8:
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    return _dispatch("posterize", img, bits)
+
+
+def solarize(img, threshold: float):
+    return _dispatch("solarize", img, threshold)
+
+
+def autocontrast(img):
+    return _dispatch("autocontrast", img)
+
+
+def equalize(img):
+    """Histogram equalisation (float tensors are accepted, as in torchvision v2)."""
+    return _dispatch("equalize", img)
 
 
 def rgb_to_grayscale(img, num_output_channels: int = 1):

@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+import ember
 from ember import Tensor, nn
 from ember._ops.random import rng as _rng
 
@@ -21,7 +22,9 @@ __all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "ConvertImageDtyp
            "RandomOrder", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
            "RandomResizedCrop", "FiveCrop", "TenCrop", "ColorJitter", "RandomRotation",
            "RandomAffine", "Grayscale", "RandomGrayscale", "RandomErasing", "GaussianBlur",
-           "RandomInvert", "InterpolationMode"]
+           "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
+           "RandomAutocontrast", "RandomEqualize", "RandomPerspective", "ElasticTransform",
+           "LinearTransformation", "InterpolationMode"]
 
 
 def _uniform(low: float, high: float) -> float:
@@ -35,6 +38,15 @@ def _randint(low: int, high: int) -> int:
 
 def _coin(p: float) -> bool:
     return bool(_rng().random() < p)
+
+
+def _fill_for_tensor(img, fill):
+    """torchvision's per-channel list for a numeric fill on tensor images."""
+    if isinstance(img, Tensor) and isinstance(fill, (int, float)):
+        return [float(fill)] * F.get_dimensions(img)[0]
+    if isinstance(img, Tensor) and fill is not None:
+        return [float(f) for f in fill]
+    return fill
 
 
 class _Transform(nn.Module):
@@ -276,21 +288,33 @@ class RandomCrop(_Transform):
         return f"size={self.size}, padding={self.padding}"
 
 
-class RandomHorizontalFlip(_Transform):
+class _RandomOp(_Transform):
+    """Base of the transforms that apply one op with probability ``p``."""
+
     def __init__(self, p: float = 0.5):
         super().__init__()
         self.p = p
 
     def forward(self, img):
-        return F.hflip(img) if _coin(self.p) else img
+        return self._apply(img) if _coin(self.p) else img
+
+    def _apply(self, img):
+        raise NotImplementedError
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        args = [f"{name}={value}" for name, value in vars(self).items()
+                if not name.startswith("_") and name not in ("training", "p")]
+        return ", ".join(args + [f"p={self.p}"])
 
 
-class RandomVerticalFlip(RandomHorizontalFlip):
-    def forward(self, img):
-        return F.vflip(img) if _coin(self.p) else img
+class RandomHorizontalFlip(_RandomOp):
+    def _apply(self, img):
+        return F.hflip(img)
+
+
+class RandomVerticalFlip(_RandomOp):
+    def _apply(self, img):
+        return F.vflip(img)
 
 
 class RandomResizedCrop(_Transform):
@@ -310,23 +334,7 @@ class RandomResizedCrop(_Transform):
     @staticmethod
     def get_params(img, scale: Sequence[float], ratio: Sequence[float]):
         _, height, width = F.get_dimensions(img)
-        area = height * width
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
-        for _ in range(10):
-            target_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
-            w = int(round(math.sqrt(target_area * aspect_ratio)))
-            h = int(round(math.sqrt(target_area / aspect_ratio)))
-            if 0 < w <= width and 0 < h <= height:
-                return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
-        in_ratio = float(width) / float(height)
-        if in_ratio < min(ratio):
-            w, h = width, int(round(width / min(ratio)))
-        elif in_ratio > max(ratio):
-            h, w = height, int(round(height * max(ratio)))
-        else:
-            w, h = width, height
-        return (height - h) // 2, (width - w) // 2, h, w
+        return _resized_crop_params(height, width, scale, ratio)
 
     def forward(self, img):
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
@@ -337,6 +345,28 @@ class RandomResizedCrop(_Transform):
         return (f"size={self.size}, scale={tuple(round(s, 4) for s in self.scale)}, "
                 f"ratio={tuple(round(r, 4) for r in self.ratio)}, "
                 f"interpolation={self.interpolation.value}, antialias={self.antialias}")
+
+
+def _resized_crop_params(height: int, width: int, scale: Sequence[float],
+                         ratio: Sequence[float]) -> tuple[int, int, int, int]:
+    """(top, left, h, w) of a random crop of the given area fraction and aspect ratio."""
+    area = height * width
+    log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+    for _ in range(10):
+        target_area = area * _uniform(scale[0], scale[1])
+        aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+        w = int(round(math.sqrt(target_area * aspect_ratio)))
+        h = int(round(math.sqrt(target_area / aspect_ratio)))
+        if 0 < w <= width and 0 < h <= height:
+            return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
+    in_ratio = float(width) / float(height)
+    if in_ratio < min(ratio):
+        w, h = width, int(round(width / min(ratio)))
+    elif in_ratio > max(ratio):
+        h, w = height, int(round(height * max(ratio)))
+    else:
+        w, h = width, height
+    return (height - h) // 2, (width - w) // 2, h, w
 
 
 class FiveCrop(_Transform):
@@ -432,9 +462,7 @@ class RandomRotation(_Transform):
         return _uniform(degrees[0], degrees[1])
 
     def forward(self, img):
-        fill = self.fill
-        if isinstance(img, Tensor) and isinstance(fill, (int, float)):
-            fill = [float(fill)] * F.get_dimensions(img)[0]
+        fill = _fill_for_tensor(img, self.fill)
         angle = self.get_params(self.degrees)
         return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
 
@@ -480,9 +508,7 @@ class RandomAffine(_Transform):
         return angle, translations, scale, (shear_x, shear_y)
 
     def forward(self, img):
-        fill = self.fill
-        if isinstance(img, Tensor) and isinstance(fill, (int, float)):
-            fill = [float(fill)] * F.get_dimensions(img)[0]
+        fill = _fill_for_tensor(img, self.fill)
         img_size = F.get_image_size(img)
         angle, translate, scale, shear = self.get_params(self.degrees, self.translate,
                                                          self.scale, self.shear, img_size)
@@ -506,28 +532,181 @@ class Grayscale(_Transform):
         return f"num_output_channels={self.num_output_channels}"
 
 
-class RandomGrayscale(_Transform):
+class RandomGrayscale(_RandomOp):
+    """Grayscale with probability ``p``, keeping the number of channels."""
+
     def __init__(self, p: float = 0.1):
+        super().__init__(p)
+
+    def _apply(self, img):
+        return F.rgb_to_grayscale(img, F.get_dimensions(img)[0])
+
+
+class RandomInvert(_RandomOp):
+    def _apply(self, img):
+        return F.invert(img)
+
+
+class RandomPosterize(_RandomOp):
+    def __init__(self, bits: int, p: float = 0.5):
+        super().__init__(p)
+        self.bits = bits
+
+    def _apply(self, img):
+        return F.posterize(img, self.bits)
+
+
+class RandomSolarize(_RandomOp):
+    def __init__(self, threshold: float, p: float = 0.5):
+        super().__init__(p)
+        self.threshold = threshold
+
+    def _apply(self, img):
+        return F.solarize(img, self.threshold)
+
+
+class RandomAdjustSharpness(_RandomOp):
+    def __init__(self, sharpness_factor: float, p: float = 0.5):
+        super().__init__(p)
+        self.sharpness_factor = sharpness_factor
+
+    def _apply(self, img):
+        return F.adjust_sharpness(img, self.sharpness_factor)
+
+
+class RandomAutocontrast(_RandomOp):
+    def _apply(self, img):
+        return F.autocontrast(img)
+
+
+class RandomEqualize(_RandomOp):
+    def _apply(self, img):
+        return F.equalize(img)
+
+
+class RandomPerspective(_Transform):
+    """Perspective warp of random strength ``distortion_scale`` with probability ``p``."""
+
+    def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
+                 interpolation=InterpolationMode.BILINEAR, fill=0):
         super().__init__()
+        if not isinstance(fill, (numbers.Number, tuple, list)):
+            raise TypeError("Fill should be either a sequence or a number.")
         self.p = p
+        self.interpolation = _interpolation(interpolation)
+        self.distortion_scale = distortion_scale
+        self.fill = fill
+
+    @staticmethod
+    def get_params(width: int, height: int, distortion_scale: float):
+        """Start corners and random end corners, each moved inwards by at most
+        ``distortion_scale`` of the half size."""
+        dx, dy = int(distortion_scale * (width // 2)), int(distortion_scale * (height // 2))
+        topleft = [_randint(0, dx + 1), _randint(0, dy + 1)]
+        topright = [_randint(width - dx - 1, width), _randint(0, dy + 1)]
+        botright = [_randint(width - dx - 1, width), _randint(height - dy - 1, height)]
+        botleft = [_randint(0, dx + 1), _randint(height - dy - 1, height)]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, [topleft, topright, botright, botleft]
 
     def forward(self, img):
-        num_output_channels = F.get_dimensions(img)[0]
-        if _coin(self.p):
-            return F.rgb_to_grayscale(img, num_output_channels)
-        return img
+        fill = _fill_for_tensor(img, self.fill)
+        if not _coin(self.p):
+            return img
+        _, height, width = F.get_dimensions(img)
+        startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+        return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
-class RandomInvert(RandomGrayscale):
-    def __init__(self, p: float = 0.5):
+def _pair_of_floats(value, name: str) -> list[float]:
+    if isinstance(value, numbers.Number):
+        return [float(value), float(value)]
+    if not isinstance(value, Sequence):
+        raise TypeError(f"{name} should be float or a sequence of floats. Got {type(value)}")
+    if len(value) not in (1, 2):
+        raise ValueError(f"If {name} is a sequence its length should be 1 or 2. Got "
+                         f"{len(value)}")
+    return [float(value[0]), float(value[-1])]
+
+
+class ElasticTransform(_Transform):
+    """Displace pixels by a smoothed random field of strength ``alpha`` and smoothness
+    ``sigma`` (Simard et al., 2003)."""
+
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation=InterpolationMode.BILINEAR,
+                 fill=0):
         super().__init__()
-        self.p = p
+        self.alpha = _pair_of_floats(alpha, "alpha")
+        self.sigma = _pair_of_floats(sigma, "sigma")
+        if not isinstance(fill, (numbers.Number, tuple, list)):
+            raise TypeError(f"fill should be int or float or a list or tuple of them. Got "
+                            f"{type(fill)}")
+        self.interpolation = _interpolation(interpolation)
+        self.fill = fill
+
+    @staticmethod
+    def get_params(alpha: list[float], sigma: list[float], size: list[int]) -> Tensor:
+        """A 1 x H x W x 2 displacement in [-1, 1] grid units."""
+        fields = []
+        for a, s, extent in zip(alpha, sigma, size):
+            d = ember.from_numpy(_rng().random([1, 1] + list(size)).astype(np.float32) * 2 - 1)
+            if s > 0.0:
+                k = int(8 * s + 1)
+                k += 1 - k % 2
+                d = F.gaussian_blur(d, [k, k], [s, s])
+            fields.append(d.numpy()[0, 0] * (a / extent))
+        return ember.from_numpy(np.stack(fields, axis=-1)[None])
 
     def forward(self, img):
-        return F.invert(img) if _coin(self.p) else img
+        _, height, width = F.get_dimensions(img)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F.elastic_transform(img, displacement, self.interpolation,
+                                   _fill_for_tensor(img, self.fill))
+
+    def extra_repr(self) -> str:
+        return (f"alpha={self.alpha}, sigma={self.sigma}, "
+                f"interpolation={self.interpolation}, fill={self.fill}")
+
+
+class LinearTransformation(_Transform):
+    """Flatten (..., C, H, W) images, subtract ``mean_vector`` and multiply by the square
+    ``transformation_matrix`` (whitening); differentiable."""
+
+    def __init__(self, transformation_matrix: Tensor, mean_vector: Tensor):
+        super().__init__()
+        shape = tuple(transformation_matrix.shape)
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise ValueError(f"transformation_matrix should be square. Got {shape} rectangular "
+                             "matrix.")
+        if mean_vector.shape[0] != shape[0]:
+            raise ValueError(f"mean_vector should have the same length {mean_vector.shape[0]} "
+                             "as any one of the dimensions of the transformation_matrix "
+                             f"[{shape}]")
+        if transformation_matrix.device != mean_vector.device:
+            raise ValueError("Input tensors should be on the same device. Got "
+                             f"{transformation_matrix.device} and {mean_vector.device}")
+        if transformation_matrix.dtype != mean_vector.dtype:
+            raise ValueError("Input tensors should have the same dtype. Got "
+                             f"{transformation_matrix.dtype} and {mean_vector.dtype}")
+        self.transformation_matrix = transformation_matrix
+        self.mean_vector = mean_vector
+
+    def forward(self, tensor: Tensor) -> Tensor:
+        shape = tuple(tensor.shape)
+        n = shape[-3] * shape[-2] * shape[-1]
+        if n != self.transformation_matrix.shape[0]:
+            raise ValueError("Input tensor and transformation matrix have incompatible shape."
+                             f"[{shape[-3]} x {shape[-2]} x {shape[-1]}] != "
+                             f"{self.transformation_matrix.shape[0]}")
+        if tensor.device.type != self.mean_vector.device.type:
+            raise ValueError("Input tensor should be on the same device as transformation "
+                             f"matrix and mean vector. Got {tensor.device} vs "
+                             f"{self.mean_vector.device}")
+        flat = tensor.reshape(-1, n) - self.mean_vector
+        return (flat @ self.transformation_matrix.to(flat.dtype)).reshape(shape)
 
 
 class RandomErasing(_Transform):
