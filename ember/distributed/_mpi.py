@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._process_group import ProcessGroup, Work, _RedOpType, reduce_arrays
+from ._process_group import ProcessGroup, Work, RedOpType, reduce_arrays
 
 _NATIVE_KINDS = "fciu"
 
@@ -36,19 +36,19 @@ class MPIProcessGroup(ProcessGroup):
         # A worker thread may call MPI only if MPI was initialised for threads.
         self.threaded = _mpi().Query_thread() == _mpi().THREAD_MULTIPLE
 
-    def _op(self, op: _RedOpType):
+    def _op(self, op: RedOpType):
         MPI = _mpi()
-        return {_RedOpType.SUM: MPI.SUM, _RedOpType.AVG: MPI.SUM, _RedOpType.PRODUCT: MPI.PROD,
-                _RedOpType.MIN: MPI.MIN, _RedOpType.MAX: MPI.MAX, _RedOpType.BAND: MPI.BAND,
-                _RedOpType.BOR: MPI.BOR, _RedOpType.BXOR: MPI.BXOR}[op]
+        return {RedOpType.SUM: MPI.SUM, RedOpType.AVG: MPI.SUM, RedOpType.PRODUCT: MPI.PROD,
+                RedOpType.MIN: MPI.MIN, RedOpType.MAX: MPI.MAX, RedOpType.BAND: MPI.BAND,
+                RedOpType.BOR: MPI.BOR, RedOpType.BXOR: MPI.BXOR}[op]
 
-    def _average(self, array: np.ndarray, op: _RedOpType) -> np.ndarray:
-        if op == _RedOpType.AVG:
+    def _average(self, array: np.ndarray, op: RedOpType) -> np.ndarray:
+        if op == RedOpType.AVG:
             np.divide(array, self.size(), out=array, casting="unsafe")
         return array
 
     # -- collectives ----------------------------------------------------------------------
-    def allreduce(self, array: np.ndarray, op: _RedOpType) -> np.ndarray:
+    def allreduce(self, array: np.ndarray, op: RedOpType) -> np.ndarray:
         if not _native(array):
             return reduce_arrays(self._comm.allgather(array), op)
         out = np.array(array, copy=True)
@@ -62,7 +62,7 @@ class MPIProcessGroup(ProcessGroup):
         self._comm.Bcast(out, root)
         return out
 
-    def reduce(self, array: np.ndarray, root: int, op: _RedOpType) -> np.ndarray | None:
+    def reduce(self, array: np.ndarray, root: int, op: RedOpType) -> np.ndarray | None:
         if not _native(array):
             arrays = self._comm.gather(array, root)
             return None if arrays is None else reduce_arrays(arrays, op)
@@ -96,7 +96,7 @@ class MPIProcessGroup(ProcessGroup):
         self._comm.Scatter(send, out, root)
         return out
 
-    def reduce_scatter(self, arrays: Sequence[np.ndarray], op: _RedOpType) -> np.ndarray:
+    def reduce_scatter(self, arrays: Sequence[np.ndarray], op: RedOpType) -> np.ndarray:
         if not _native(arrays[0]):
             return reduce_arrays(self._comm.alltoall(list(arrays)), op)
         out = np.empty_like(arrays[0])
@@ -149,7 +149,7 @@ class MPIProcessGroup(ProcessGroup):
         return MPIProcessGroup(comm, ranks, timeout) if member else None
 
     def close(self) -> None:
-        self.shutdown()
+        self.shutdown(wait=self.timeout.total_seconds())  # MPI must be done with the comm
         self._comm.Free()
 
 

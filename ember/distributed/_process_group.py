@@ -33,7 +33,7 @@ class DistStoreError(DistError):
     """Rendezvous failed: not every rank arrived in time."""
 
 
-class _RedOpType(enum.IntEnum):
+class RedOpType(enum.IntEnum):
     SUM = 0
     AVG = 1
     PRODUCT = 2
@@ -53,45 +53,45 @@ class ReduceOp:
     PREMUL_SUM is not supported.
     """
 
-    RedOpType = _RedOpType
-    SUM = _RedOpType.SUM
-    AVG = _RedOpType.AVG
-    PRODUCT = _RedOpType.PRODUCT
-    MIN = _RedOpType.MIN
-    MAX = _RedOpType.MAX
-    BAND = _RedOpType.BAND
-    BOR = _RedOpType.BOR
-    BXOR = _RedOpType.BXOR
-    PREMUL_SUM = _RedOpType.PREMUL_SUM
+    RedOpType = RedOpType
+    SUM = RedOpType.SUM
+    AVG = RedOpType.AVG
+    PRODUCT = RedOpType.PRODUCT
+    MIN = RedOpType.MIN
+    MAX = RedOpType.MAX
+    BAND = RedOpType.BAND
+    BOR = RedOpType.BOR
+    BXOR = RedOpType.BXOR
+    PREMUL_SUM = RedOpType.PREMUL_SUM
 
 
-_NUMPY_OPS = {_RedOpType.SUM: np.add, _RedOpType.AVG: np.add, _RedOpType.PRODUCT: np.multiply,
-              _RedOpType.MIN: np.minimum, _RedOpType.MAX: np.maximum,
-              _RedOpType.BAND: np.bitwise_and, _RedOpType.BOR: np.bitwise_or,
-              _RedOpType.BXOR: np.bitwise_xor}
+_NUMPY_OPS = {RedOpType.SUM: np.add, RedOpType.AVG: np.add, RedOpType.PRODUCT: np.multiply,
+              RedOpType.MIN: np.minimum, RedOpType.MAX: np.maximum,
+              RedOpType.BAND: np.bitwise_and, RedOpType.BOR: np.bitwise_or,
+              RedOpType.BXOR: np.bitwise_xor}
 
 
-def check_op(op: Any, dtype: np.dtype) -> _RedOpType:
+def check_op(op: Any, dtype: np.dtype) -> RedOpType:
     """``op`` as a ReduceOp, or torch's errors for one it cannot apply to ``dtype``."""
     try:
-        op = _RedOpType(op)
+        op = RedOpType(op)
     except ValueError:
         raise ValueError(f"Invalid ``op``. Expected ``op`` to be of type ``ReduceOp``, got "
                          f"{op!r}") from None
     if op not in _NUMPY_OPS:
         raise RuntimeError(f"Cannot use ReduceOp.{op.name} with Ember's backends")
-    if op in (_RedOpType.BAND, _RedOpType.BOR, _RedOpType.BXOR) and dtype.kind not in "biu":
+    if op in (RedOpType.BAND, RedOpType.BOR, RedOpType.BXOR) and dtype.kind not in "biu":
         raise RuntimeError(f"Cannot use ReduceOp.{op.name} with non-integral dtype")
     return op
 
 
-def reduce_arrays(arrays: Sequence[np.ndarray], op: _RedOpType) -> np.ndarray:
+def reduce_arrays(arrays: Sequence[np.ndarray], op: RedOpType) -> np.ndarray:
     """Combine ranks' arrays in rank order, so every rank computing it gets the same bits."""
     ufunc = _NUMPY_OPS[op]
     result = np.array(arrays[0], copy=True)
     for other in arrays[1:]:
         ufunc(result, other, out=result)
-    if op == _RedOpType.AVG:
+    if op == RedOpType.AVG:
         np.divide(result, len(arrays), out=result, casting="unsafe")
     return result
 
@@ -150,17 +150,21 @@ class Work:
         """Block until done (at most ``timeout``, else the group's timeout); raise its error."""
         if self._wait_fn is not None and not self._done.is_set():
             self._run_wait_fn()
-        seconds = timeout.total_seconds() if timeout is not None else self._timeout
-        # The backend times out first; the margin only guards against a stuck backend.
-        if not self._done.wait(None if seconds is None else seconds + 5.0):
+        if timeout is not None:
+            seconds = timeout.total_seconds()
+        else:  # the backend times out first; the margin only guards against a stuck one
+            seconds = None if self._timeout is None else self._timeout + 5.0
+        if not self._done.wait(seconds):
             raise DistBackendError(f"Timed out after {seconds:g}s waiting for {self._what}")
         if self._exception is not None:
             raise self._exception
         return True
 
     def result(self) -> list:
-        """The operation's output tensors (like PyTorch: empty for most operations)."""
-        self.wait()
+        """The operation's output tensors (none for barrier, send, recv and new_group)."""
+        if not self.is_completed():
+            raise RuntimeError("Work needs to be completed before calling result(). Should call "
+                               "wait() before result().")
         return self._result
 
 
@@ -210,15 +214,16 @@ class ProcessGroup:
             with self._start_lock:
                 if self._thread is None:
                     self._queue = queue.SimpleQueue()
-                    self._thread = threading.Thread(target=self._run, daemon=True,
+                    self._thread = threading.Thread(target=self._run, args=(self._queue,),
+                                                    daemon=True,
                                                     name=f"ember-{self.backend_name}-worker")
                     self._thread.start()
         self._queue.put((fn, work))
         return work
 
-    def _run(self) -> None:
+    def _run(self, jobs: queue.SimpleQueue) -> None:
         while True:
-            item = self._queue.get()
+            item = jobs.get()
             if item is _STOP:
                 return
             self._execute(*item)
@@ -232,20 +237,22 @@ class ProcessGroup:
         else:
             work._finish()
 
-    def shutdown(self) -> None:
-        """Stop the worker thread once the operations queued so far have run."""
+    def shutdown(self, wait: float) -> None:
+        """Stop the worker thread once the operations queued so far have run, waiting for
+        them at most ``wait`` seconds."""
         if self._thread is not None:
             self._queue.put(_STOP)
+            self._thread.join(wait)
             self._thread = None
 
     # -- what a backend provides (arrays are host NumPy, C-contiguous) -----------------------
-    def allreduce(self, array: np.ndarray, op: _RedOpType) -> np.ndarray:
+    def allreduce(self, array: np.ndarray, op: RedOpType) -> np.ndarray:
         raise NotImplementedError
 
     def broadcast(self, array: np.ndarray, root: int) -> np.ndarray:
         raise NotImplementedError
 
-    def reduce(self, array: np.ndarray, root: int, op: _RedOpType) -> np.ndarray | None:
+    def reduce(self, array: np.ndarray, root: int, op: RedOpType) -> np.ndarray | None:
         raise NotImplementedError
 
     def allgather(self, array: np.ndarray) -> list[np.ndarray]:
@@ -258,7 +265,7 @@ class ProcessGroup:
                 like: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def reduce_scatter(self, arrays: Sequence[np.ndarray], op: _RedOpType) -> np.ndarray:
+    def reduce_scatter(self, arrays: Sequence[np.ndarray], op: RedOpType) -> np.ndarray:
         raise NotImplementedError
 
     def alltoall(self, arrays: Sequence[np.ndarray]) -> list[np.ndarray]:

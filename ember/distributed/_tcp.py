@@ -301,7 +301,8 @@ class TCPProcessGroup(ProcessGroup):
         return TCPProcessGroup(self._transport, ranks, group_id, timeout)
 
     def close(self) -> None:
-        self.shutdown()
+        # Closing the sockets ends whatever still waits on a peer, so the wait can be short.
+        self.shutdown(wait=1.0)
         if self._group_id == 0:  # the world owns the connections
             self._transport.close()
 

@@ -50,11 +50,6 @@ class Backend(str):
         return super().__new__(cls, name.lower())
 
 
-class _NonGroupMember:
-    def __repr__(self) -> str:
-        return "GroupMember.NON_GROUP_MEMBER"
-
-
 class _World:
     def __init__(self) -> None:
         self.default_pg: ProcessGroup | None = None
@@ -77,7 +72,7 @@ class group(metaclass=_WorldMeta):
 class GroupMember(metaclass=_WorldMeta):
     """``GroupMember.WORLD`` and ``NON_GROUP_MEMBER``, what ``new_group`` gives non-members."""
 
-    NON_GROUP_MEMBER = _NonGroupMember()
+    NON_GROUP_MEMBER = -100
 
 
 # -- setting up and tearing down ------------------------------------------------------------
@@ -166,7 +161,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
         _world.default_pg.close()
         _world.default_pg = None
         _world.subgroups = []
-    elif group is GroupMember.NON_GROUP_MEMBER:
+    elif _is_non_member(group):
         return
     elif group in _world.subgroups:
         group.close()
@@ -178,7 +173,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
 def new_group(ranks: Sequence[int] | None = None, timeout: timedelta | None = None,
               backend: str | None = None, pg_options: Any = None,
               use_local_synchronization: bool = False, group_desc: str | None = None,
-              device_id: Any = None) -> ProcessGroup | _NonGroupMember:
+              device_id: Any = None) -> ProcessGroup | int:
     """A group of the given global ``ranks``; every rank of the world must call it, in the
     same order. Non-members get ``GroupMember.NON_GROUP_MEMBER``. The group uses the default
     group's backend (``backend`` is ignored)."""
@@ -204,12 +199,16 @@ def _default_group() -> ProcessGroup:
     return _world.default_pg
 
 
+def _is_non_member(group: Any) -> bool:
+    return isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER
+
+
 def _member_group(group: ProcessGroup | None) -> ProcessGroup | None:
     """The group to run on; None when this rank is not a member."""
     world = _default_group()
     if group is None:
         return world
-    if group is GroupMember.NON_GROUP_MEMBER:
+    if _is_non_member(group):
         return None
     if not isinstance(group, ProcessGroup):
         raise TypeError(f"Invalid process group: expected a ProcessGroup, got {type(group)}")
@@ -279,8 +278,6 @@ def _check_tensor(tensor: Any, name: str) -> None:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type "
                         f"ember.Tensor but got {type(tensor)} instead.")
-    if not tensor.is_contiguous():
-        raise RuntimeError(f"Tensors must be contiguous (parameter `{name}`)")
 
 
 def _check_tensor_list(tensors: Any, name: str, count: int | None = None) -> None:
@@ -288,8 +285,8 @@ def _check_tensor_list(tensors: Any, name: str, count: int | None = None) -> Non
         raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type "
                         f"List[ember.Tensor] but got {type(tensors)} instead.")
     if count is not None and len(tensors) != count:
-        raise ValueError(f"Expected parameter `{name}` to hold {count} tensors (the group size), "
-                         f"got {len(tensors)}")
+        raise RuntimeError(f"invalid tensor list `{name}` (expected length {count}, the group "
+                           f"size, got {len(tensors)})")
     for t in tensors:
         _check_tensor(t, name)
 

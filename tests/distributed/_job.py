@@ -28,6 +28,9 @@ def collectives(results: dict) -> None:
     t = ember.tensor([r + 1.0, 2.0 * r], dtype=ember.float32)
     dist.all_reduce(t)
     results["all_reduce_sum"] = t.numpy().copy()
+    base = ember.tensor([[1.0, 2.0], [3.0, 4.0]]) * (r + 1)
+    dist.all_reduce(base.t())  # a strided view: the result lands in ``base``
+    results["all_reduce_non_contiguous"] = base.numpy().copy()
     for op in ("PRODUCT", "MIN", "MAX", "AVG"):
         t = ember.tensor([r + 1.0, -r - 0.5], dtype=ember.float64)
         dist.all_reduce(t, op=getattr(dist.ReduceOp, op))
@@ -154,6 +157,8 @@ def ddp(results: dict) -> None:
     results["ddp_initial_checksum"] = float(sum(p.sum() for p in model.parameters()))
     results["ddp_buffer_after_init"] = model.step_count.item()
     reference = copy.deepcopy(model)
+    with ember.no_grad():
+        model.step_count.fill_(r + 7.0)  # each forward broadcasts rank 0's buffers again
     rng = np.random.default_rng(0)
     x = ember.tensor(rng.standard_normal((4 * n, 5)))
     y = ember.tensor(rng.standard_normal((4 * n, 3)))
@@ -170,6 +175,7 @@ def ddp(results: dict) -> None:
     results["ddp_vs_full_batch"] = max(float((p - q).abs().max()) for p, q in
                                        zip(model.parameters(), reference.parameters()))
     results["ddp_state_dict_keys"] = list(ddp_model.state_dict())
+    results["ddp_buffer_after_forward"] = model.step_count.item()
 
     # no_sync: the first micro-batch only accumulates; the second backward averages the sum.
     opt.zero_grad()

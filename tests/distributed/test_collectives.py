@@ -20,6 +20,11 @@ def test_all_reduce_sum_is_in_place_on_every_rank(job):
         assert_array_equal(value, [3.0, 2.0])
 
 
+def test_all_reduce_writes_through_a_strided_view(job):
+    for value in _each(job, "all_reduce_non_contiguous"):
+        assert_array_equal(value, [[3.0, 6.0], [9.0, 12.0]])
+
+
 @pytest.mark.parametrize("op, expected", [("PRODUCT", [2.0, 0.75]), ("MIN", [1.0, -1.5]),
                                           ("MAX", [2.0, -0.5]), ("AVG", [1.5, -1.0]),
                                           ("BAND", [0, 6]), ("BOR", [3, 6]), ("BXOR", [3, 0])])

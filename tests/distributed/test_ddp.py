@@ -15,6 +15,10 @@ def test_construction_broadcasts_rank0_parameters_and_buffers(job):
     assert job[0]["ddp_buffer_after_init"] == job[1]["ddp_buffer_after_init"] == 5.0
 
 
+def test_forward_broadcasts_rank0_buffers(job):
+    assert job[0]["ddp_buffer_after_forward"] == job[1]["ddp_buffer_after_forward"] == 7.0
+
+
 def test_gradients_travel_in_several_buckets(job):
     assert all(j["ddp_buckets"] >= 2 for j in job.values())
 

@@ -101,9 +101,7 @@ class DistributedDataParallel(Module):
         if sync_grads:
             self._reducer.check_prior_reduction_finished()
         if self.broadcast_buffers and self.require_forward_param_sync:
-            buffers = list(self.module.buffers())
-            if buffers and self.process_group.size() > 1:
-                _broadcast_coalesced(buffers, self.process_group)
+            _broadcast_coalesced(list(self.module.buffers()), self.process_group)
         output = self.module(*inputs, **kwargs)
         if sync_grads:
             self._reducer.prepare_for_backward(output)
@@ -305,7 +303,7 @@ def _tensors(obj: Any) -> Iterator[Tensor]:
 
 def _broadcast_coalesced(tensors: list[Tensor], process_group: dist.ProcessGroup) -> None:
     """Overwrite ``tensors`` with group rank 0's values: one broadcast per dtype and device."""
-    if process_group.size() == 1:
+    if process_group.size() == 1 or not tensors:
         return
     groups: dict = {}
     for t in tensors:
