@@ -93,6 +93,14 @@ def _stop(processes: list[subprocess.Popen], grace: float = 5.0) -> None:
             p.wait()
 
 
+class _Terminated(Exception):
+    """The launcher got SIGTERM: stop the job as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the job; the exit code is 0, or the first failing process's code."""
     args = parse_args(argv)
@@ -100,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print("ember.distributed.run: setting OMP_NUM_THREADS=1 for each process; set it "
               "yourself to tune.", file=sys.stderr)
     command = _command(args)
+    previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
     processes = [subprocess.Popen(command, env=_environment(args, r))
                  for r in range(args.nproc_per_node)]
     try:
@@ -116,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
             if all(code == 0 for code in codes):
                 return 0
             time.sleep(0.1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated) as exc:
         _stop(processes)
-        return 130
+        return 130 if isinstance(exc, KeyboardInterrupt) else 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 if __name__ == "__main__":
