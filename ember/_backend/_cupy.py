@@ -42,6 +42,9 @@ class CupyBackend:
     def erf(self, x):
         return self._special.erf(x)
 
+    def erfc(self, x):
+        return self._special.erfc(x)
+
     def erfinv(self, x):
         return self._special.erfinv(x)
 

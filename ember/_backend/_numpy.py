@@ -6,6 +6,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
+from . import _erf
+
 try:
     from scipy import special as _special
 except ImportError:  # pragma: no cover - SciPy is optional
@@ -40,15 +42,15 @@ class NumpyBackend:
         return sliding_window_view(array, window_shape, axis=axis)
 
     # -- special functions -------------------------------------------------------------------
+    # SciPy's erf family is faster than the NumPy fallback in _erf, which keeps SciPy optional.
     def erf(self, x):
-        if _special is not None:
-            return _special.erf(x)
-        return _erf_numpy(x)
+        return _erf.erf(x) if _special is None else _special.erf(x)
+
+    def erfc(self, x):
+        return _erf.erfc(x) if _special is None else _special.erfc(x)
 
     def erfinv(self, x):
-        if _special is not None:
-            return _special.erfinv(x)
-        return _erfinv_numpy(x)
+        return _erf.erfinv(x) if _special is None else _special.erfinv(x)
 
     def lgamma(self, x):
         if _special is not None:
@@ -66,62 +68,6 @@ class NumpyBackend:
 
     def synchronize(self) -> None:
         pass
-
-
-def _erf_numpy(x):
-    """erf to ~1e-15 without SciPy: series near zero, Lentz continued fraction for erfc."""
-    x = np.asarray(x)
-    dt = x.dtype
-    z = np.abs(x.astype(np.float64))
-    out = np.empty_like(z)
-    small = z < 2.5
-    zs = z[small]
-    # Maclaurin series: erf(z) = 2/sqrt(pi) * sum (-1)^n z^(2n+1) / (n! (2n+1))
-    term = zs.copy()
-    total = zs.copy()
-    z2 = zs * zs
-    for n in range(1, 60):
-        term = term * (-z2) / n
-        total = total + term / (2 * n + 1)
-    out[small] = total * (2.0 / math.sqrt(math.pi))
-    zl = z[~small]
-    # erfc(z) = exp(-z^2)/sqrt(pi) * 1/(z + 1/2/(z + 1/(z + 3/2/(z + ...)))), evaluated backward
-    frac = np.zeros_like(zl)
-    for k in range(60, 0, -1):
-        frac = (k / 2.0) / (zl + frac)
-    out[~small] = 1.0 - np.exp(-zl * zl) / math.sqrt(math.pi) / (zl + frac)
-    return (np.sign(x) * out).astype(dt, copy=False)
-
-
-def _erfinv_numpy(y):
-    """erfinv by Giles' approximation refined with two Newton steps on _erf_numpy."""
-    y = np.asarray(y)
-    dt = y.dtype
-    y64 = y.astype(np.float64)
-    w = -np.log((1.0 - y64) * (1.0 + y64))
-    x = np.where(w < 5.0, _giles_central(w - 2.5), _giles_tail(np.sqrt(np.maximum(w, 5.0)) - 3.0))
-    x = x * y64
-    for _ in range(2):
-        err = _erf_numpy(x) - y64
-        x = x - err / (2.0 / math.sqrt(math.pi) * np.exp(-x * x))
-    x = np.where(np.abs(y64) == 1.0, np.copysign(np.inf, y64), x)
-    return x.astype(dt, copy=False)
-
-
-def _giles_central(w):
-    p = 2.81022636e-08
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-              -0.00417768164, 0.246640727, 1.50140941):
-        p = c + p * w
-    return p
-
-
-def _giles_tail(w):
-    p = -0.000200214257
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-              0.00943887047, 1.00167406, 2.83297682):
-        p = c + p * w
-    return p
 
 
 def _digamma_numpy(x):

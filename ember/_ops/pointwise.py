@@ -544,7 +544,7 @@ _UNARY = {
     "atanh": ("Atanh", lambda c, x: c.xp.arctanh(x), lambda x, y: reciprocal(1 - x * x)),
     "erf": ("Erf", lambda c, x: c.backend.erf(x),
             lambda x, y: exp(-x * x) * _TWO_OVER_SQRT_PI),
-    "erfc": ("Erfc", lambda c, x: 1 - c.backend.erf(x),
+    "erfc": ("Erfc", lambda c, x: c.backend.erfc(x),
              lambda x, y: exp(-x * x) * -_TWO_OVER_SQRT_PI),
     "erfinv": ("Erfinv", lambda c, x: c.backend.erfinv(x),
                lambda x, y: exp(y * y) * _SQRT_PI_OVER_TWO),
