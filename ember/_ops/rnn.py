@@ -35,199 +35,229 @@ def _steps(batch_sizes, n_rows: int, batch: int, reverse: bool) -> list:
     return steps[::-1] if reverse else steps
 
 
-def _lstm_gate_scale(xp, hidden: int, dtype) -> tuple:
-    """Column scale and shift turning tanh into sigmoid for the i, f, o gates."""
-    scale = xp.full(4 * hidden, 0.5, dtype=dtype)
-    scale[2 * hidden:3 * hidden] = 1
-    shift = xp.full(4 * hidden, 0.5, dtype=dtype)
-    shift[2 * hidden:3 * hidden] = 0
-    return scale, shift
+# Which gates are sigmoids (the rest are tanh), in PyTorch's gate order.
+_SIGMOID_GATES = {"LSTM": (True, True, False, True), "GRU": (True, True, False)}
 
 
-def _sigmoid(xp, x, out=None):
-    # 0.5 * (1 + tanh(x / 2)): stable for large |x| and keeps float32 as float32.
-    out = xp.multiply(x, 0.5, out=out)
-    xp.tanh(out, out=out)
-    out += 1
-    out *= 0.5
-    return out
+def _gate_scale(xp, mode: str, hidden: int, dtype) -> tuple:
+    """Column scale and shift turning tanh into sigmoid for the sigmoid gates:
+    sigmoid(x) = (tanh(x / 2) + 1) / 2, so one tanh serves all gates of a step."""
+    sigmoid = xp.repeat(xp.asarray(_SIGMOID_GATES[mode]), hidden)
+    scale = xp.where(sigmoid, 0.5, 1.0).astype(dtype)
+    return scale, scale * sigmoid
 
 
 class RecurrentLayer(Op):
     """One layer, one direction. Inputs: ``x_proj`` (N, G*H) with the input projection and the
     biases that can be folded into it, ``h0`` (B, H_out), ``c0`` (LSTM), ``w_hh`` (G*H, H_out),
     ``b_hh`` (GRU only: it sits inside ``r * (W_hn h + b_hn)``), ``w_hr`` (LSTM proj_size).
-    Returns ``(output (N, H_out), h_n[, c_n])``."""
+    Returns ``(output (N, H_out), h_n[, c_n])``. Each mode has a forward and a backward
+    function below; they loop over time steps on backend arrays, and the backward computes
+    everything that does not depend on the dh recursion for all steps at once."""
 
     _backward_name = "RecurrentLayerBackward0"
 
     @staticmethod
     def forward(ctx, x_proj, h0, c0, w_hh, b_hh, w_hr, *, mode, batch_sizes, reverse):
-        xp = ctx.xp
         ctx.mode, ctx.batch_sizes, ctx.reverse = mode, batch_sizes, reverse
         ctx.save_for_backward(x_proj, h0, c0, w_hh, b_hh, w_hr)
-        n_rows = x_proj.shape[0]
-        steps = _steps(batch_sizes, n_rows, h0.shape[0], reverse)
-        h = h0.copy()
-        out = xp.empty((n_rows, h0.shape[1]), dtype=x_proj.dtype)
-        h_prev = xp.empty_like(out)
-        w_hh_t = w_hh.T
-        hidden = w_hh.shape[0] // GATES[mode]
-        if mode == "LSTM":
-            c = c0.copy()
-            acts = xp.empty_like(x_proj)
-            c_prev = xp.empty((n_rows, hidden), dtype=x_proj.dtype)
-            tanh_c = xp.empty_like(c_prev)
-            # sigmoid(x) = (tanh(x / 2) + 1) / 2: pre-scale the sigmoid gates' columns once, so
-            # each step takes one tanh over all four gates and one affine fix-up.
-            scale, shift = _lstm_gate_scale(xp, hidden, x_proj.dtype)
-            x_scaled = x_proj * scale
-            w_scaled = w_hh_t * scale
-            for start, bt in steps:
-                rows = slice(start, start + bt)
-                h_prev[rows] = h[:bt]
-                g = acts[rows]
-                xp.matmul(h[:bt], w_scaled, out=g)
-                g += x_scaled[rows]
-                xp.tanh(g, out=g)
-                g *= scale
-                g += shift
-                c_prev[rows] = c[:bt]
-                c_new = g[:, hidden:2 * hidden] * c[:bt]
-                c_new += g[:, :hidden] * g[:, 2 * hidden:3 * hidden]
-                c[:bt] = c_new
-                tc = xp.tanh(c_new, out=tanh_c[rows])
-                h_new = tc * g[:, 3 * hidden:]
-                if w_hr is not None:
-                    h_new = h_new @ w_hr.T
-                h[:bt] = h_new
-                out[rows] = h_new
-            ctx.arrays = (acts, c_prev, tanh_c, h_prev)
-            return out, h, c
-        if mode == "GRU":
-            acts = xp.empty_like(x_proj)
-            gh_n = xp.empty((n_rows, hidden), dtype=x_proj.dtype)
-            for start, bt in steps:
-                rows = slice(start, start + bt)
-                hp = h[:bt]
-                h_prev[rows] = hp
-                gh = hp @ w_hh_t
-                if b_hh is not None:
-                    gh += b_hh
-                gx = x_proj[rows]
-                a = acts[rows]
-                xp.add(gx[:, :2 * hidden], gh[:, :2 * hidden], out=a[:, :2 * hidden])
-                _sigmoid(xp, a[:, :2 * hidden], out=a[:, :2 * hidden])
-                gh_n[rows] = gh[:, 2 * hidden:]
-                n = a[:, 2 * hidden:]
-                xp.multiply(a[:, :hidden], gh[:, 2 * hidden:], out=n)
-                n += gx[:, 2 * hidden:]
-                xp.tanh(n, out=n)
-                h_new = hp - n
-                h_new *= a[:, hidden:2 * hidden]
-                h_new += n
-                h[:bt] = h_new
-                out[rows] = h_new
-            ctx.arrays = (acts, gh_n, h_prev)
-            return out, h
-        relu = mode == "RNN_RELU"
-        for start, bt in steps:
-            rows = slice(start, start + bt)
-            h_prev[rows] = h[:bt]
-            pre = h[:bt] @ w_hh_t
-            pre += x_proj[rows]
-            h_new = xp.maximum(pre, 0, out=pre) if relu else xp.tanh(pre, out=pre)
-            h[:bt] = h_new
-            out[rows] = h_new
-        ctx.arrays = (out, h_prev)
-        return out, h
+        steps = _steps(batch_sizes, x_proj.shape[0], h0.shape[0], reverse)
+        return _FORWARD[mode](ctx, steps, x_proj, h0, c0, w_hh, b_hh, w_hr)
 
     @staticmethod
     def backward(ctx, grad_out, grad_hn, grad_cn=None):
         if _state.enabled:
             return _composite_backward(ctx, grad_out, grad_hn, grad_cn)
         x_proj, h0, c0, w_hh, b_hh, w_hr = ctx.saved_tensors
-        xp = ctx.xp
-        mode = ctx.mode
         steps = _steps(ctx.batch_sizes, x_proj.shape[0], h0.shape[0], ctx.reverse)[::-1]
-        g_out = grad_out._data
-        dh = grad_hn._data.copy()
-        w = w_hh._data
-        hidden = w.shape[0] // GATES[mode]
-        d_gates = xp.empty(x_proj.shape, dtype=g_out.dtype)
         grads = [None] * 6
-        if mode == "LSTM":
-            acts, c_prev, tanh_c, h_prev = ctx.arrays
-            dc = grad_cn._data.copy()
-            proj = w_hr._data if w_hr is not None else None
-            dh_all = xp.empty_like(g_out) if proj is not None else None
-            i, f = acts[:, :hidden], acts[:, hidden:2 * hidden]
-            g, o = acts[:, 2 * hidden:3 * hidden], acts[:, 3 * hidden:]
-            # Everything but the dh/dc recursion is computed for all steps at once.
-            coef = xp.empty((x_proj.shape[0], 3, hidden), dtype=g_out.dtype)
-            coef[:, 0] = g * i * (1 - i)
-            coef[:, 1] = c_prev * f * (1 - f)
-            coef[:, 2] = i * (1 - g * g)
-            coef_o = tanh_c * o * (1 - o)
-            dc_from_dh = o * (1 - tanh_c * tanh_c)
-            for start, bt in steps:
-                rows = slice(start, start + bt)
-                dh_t = dh[:bt] + g_out[rows]
-                if proj is not None:
-                    dh_all[rows] = dh_t
-                    dh_t = dh_t @ proj
-                dc_t = dh_t * dc_from_dh[rows]
-                dc_t += dc[:bt]
-                d = d_gates[rows]
-                xp.multiply(coef[rows], dc_t[:, None, :],
-                            out=d[:, :3 * hidden].reshape(bt, 3, hidden))
-                xp.multiply(dh_t, coef_o[rows], out=d[:, 3 * hidden:])
-                xp.multiply(dc_t, f[rows], out=dc[:bt])
-                xp.matmul(d, w, out=dh[:bt])
-            grads[2] = dc
-            if proj is not None and ctx.needs_input_grad[5]:
-                m = tanh_c * acts[:, 3 * hidden:]
-                grads[5] = dh_all.T @ m
-            d_hidden = d_gates
-        elif mode == "GRU":
-            acts, gh_n, h_prev = ctx.arrays
-            d_hidden = xp.empty_like(d_gates)
-            for start, bt in steps:
-                rows = slice(start, start + bt)
-                dh_t = dh[:bt] + g_out[rows]
-                a = acts[rows]
-                r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
-                d = d_gates[rows]
-                dn = d[:, 2 * hidden:]
-                xp.multiply(dh_t, (1 - z) * (1 - n * n), out=dn)
-                xp.multiply(dn * gh_n[rows], r * (1 - r), out=d[:, :hidden])
-                xp.multiply(dh_t * (h_prev[rows] - n), z * (1 - z), out=d[:, hidden:2 * hidden])
-                dg = d_hidden[rows]
-                dg[:, :2 * hidden] = d[:, :2 * hidden]
-                xp.multiply(dn, r, out=dg[:, 2 * hidden:])
-                new_dh = dg @ w
-                new_dh += dh_t * z
-                dh[:bt] = new_dh
-            if b_hh is not None and ctx.needs_input_grad[4]:
-                grads[4] = d_hidden.sum(axis=0)
-        else:
-            out, h_prev = ctx.arrays
-            relu = mode == "RNN_RELU"
-            for start, bt in steps:
-                rows = slice(start, start + bt)
-                d = d_gates[rows]
-                xp.add(dh[:bt], g_out[rows], out=d)
-                if relu:
-                    d *= out[rows] > 0
-                else:
-                    d *= 1 - out[rows] * out[rows]
-                dh[:bt] = d @ w
-            d_hidden = d_gates
+        dh = grad_hn._data.copy()
+        # d_gates: gradient of the gate pre-activations (= of x_proj); d_hidden: of W_hh h.
+        d_gates, d_hidden, h_prev = _BACKWARD[ctx.mode](ctx, steps, grad_out._data, dh, grad_cn,
+                                                        w_hh._data, w_hr, grads)
         grads[0], grads[1] = d_gates, dh
         if ctx.needs_input_grad[3]:
             grads[3] = d_hidden.T @ h_prev
+        if b_hh is not None and ctx.needs_input_grad[4]:
+            grads[4] = d_hidden.sum(axis=0)
         dev = ctx.device
         return tuple(None if g is None else _make(g, dev) for g in grads)
+
+
+def _forward_rnn(ctx, steps, x_proj, h0, c0, w_hh, b_hh, w_hr):
+    xp = ctx.xp
+    h = h0.copy()
+    out = xp.empty((x_proj.shape[0], h0.shape[1]), dtype=x_proj.dtype)
+    h_prev = xp.empty_like(out)
+    w_hh_t = w_hh.T
+    relu = ctx.mode == "RNN_RELU"
+    for start, bt in steps:
+        rows = slice(start, start + bt)
+        h_prev[rows] = h[:bt]
+        pre = h[:bt] @ w_hh_t
+        pre += x_proj[rows]
+        h_new = xp.maximum(pre, 0, out=pre) if relu else xp.tanh(pre, out=pre)
+        h[:bt] = h_new
+        out[rows] = h_new
+    ctx.arrays = (out, h_prev)
+    return out, h
+
+
+def _backward_rnn(ctx, steps, g_out, dh, grad_cn, w, w_hr, grads):
+    xp = ctx.xp
+    out, h_prev = ctx.arrays
+    deriv = (out > 0).astype(out.dtype) if ctx.mode == "RNN_RELU" else 1 - out * out
+    d_gates = xp.empty_like(g_out)
+    for start, bt in steps:
+        rows = slice(start, start + bt)
+        d = d_gates[rows]
+        xp.add(dh[:bt], g_out[rows], out=d)
+        d *= deriv[rows]
+        xp.matmul(d, w, out=dh[:bt])
+    return d_gates, d_gates, h_prev
+
+
+def _forward_lstm(ctx, steps, x_proj, h0, c0, w_hh, b_hh, w_hr):
+    xp = ctx.xp
+    n_rows, hidden = x_proj.shape[0], c0.shape[1]
+    h, c = h0.copy(), c0.copy()
+    out = xp.empty((n_rows, h0.shape[1]), dtype=x_proj.dtype)
+    h_prev = xp.empty_like(out)
+    acts = xp.empty_like(x_proj)
+    c_prev = xp.empty((n_rows, hidden), dtype=x_proj.dtype)
+    tanh_c = xp.empty_like(c_prev)
+    scale, shift = _gate_scale(xp, "LSTM", hidden, x_proj.dtype)
+    x_scaled = x_proj * scale
+    w_scaled = w_hh.T * scale
+    for start, bt in steps:
+        rows = slice(start, start + bt)
+        h_prev[rows] = h[:bt]
+        g = acts[rows]
+        xp.matmul(h[:bt], w_scaled, out=g)
+        g += x_scaled[rows]
+        xp.tanh(g, out=g)
+        g *= scale
+        g += shift
+        c_prev[rows] = c[:bt]
+        c_new = g[:, hidden:2 * hidden] * c[:bt]
+        c_new += g[:, :hidden] * g[:, 2 * hidden:3 * hidden]
+        c[:bt] = c_new
+        tc = xp.tanh(c_new, out=tanh_c[rows])
+        h_new = tc * g[:, 3 * hidden:]
+        if w_hr is not None:
+            h_new = h_new @ w_hr.T
+        h[:bt] = h_new
+        out[rows] = h_new
+    ctx.arrays = (acts, c_prev, tanh_c, h_prev)
+    return out, h, c
+
+
+def _backward_lstm(ctx, steps, g_out, dh, grad_cn, w, w_hr, grads):
+    xp = ctx.xp
+    acts, c_prev, tanh_c, h_prev = ctx.arrays
+    n_rows, hidden = acts.shape[0], c_prev.shape[1]
+    dc = grad_cn._data.copy()
+    proj = w_hr._data if w_hr is not None else None
+    dh_all = xp.empty_like(g_out) if proj is not None else None
+    i, f = acts[:, :hidden], acts[:, hidden:2 * hidden]
+    g, o = acts[:, 2 * hidden:3 * hidden], acts[:, 3 * hidden:]
+    coef = xp.empty((n_rows, 3, hidden), dtype=g_out.dtype)
+    coef[:, 0] = g * i * (1 - i)
+    coef[:, 1] = c_prev * f * (1 - f)
+    coef[:, 2] = i * (1 - g * g)
+    coef_o = tanh_c * o * (1 - o)
+    dc_from_dh = o * (1 - tanh_c * tanh_c)
+    d_gates = xp.empty(acts.shape, dtype=g_out.dtype)
+    for start, bt in steps:
+        rows = slice(start, start + bt)
+        dh_t = dh[:bt] + g_out[rows]
+        if proj is not None:
+            dh_all[rows] = dh_t
+            dh_t = dh_t @ proj
+        dc_t = dh_t * dc_from_dh[rows]
+        dc_t += dc[:bt]
+        d = d_gates[rows]
+        xp.multiply(coef[rows], dc_t[:, None, :], out=d[:, :3 * hidden].reshape(bt, 3, hidden))
+        xp.multiply(dh_t, coef_o[rows], out=d[:, 3 * hidden:])
+        xp.multiply(dc_t, f[rows], out=dc[:bt])
+        xp.matmul(d, w, out=dh[:bt])
+    grads[2] = dc
+    if proj is not None and ctx.needs_input_grad[5]:
+        grads[5] = dh_all.T @ (tanh_c * o)
+    return d_gates, d_gates, h_prev
+
+
+def _forward_gru(ctx, steps, x_proj, h0, c0, w_hh, b_hh, w_hr):
+    xp = ctx.xp
+    n_rows, hidden = x_proj.shape[0], h0.shape[1]
+    two = 2 * hidden
+    h = h0.copy()
+    out = xp.empty((n_rows, hidden), dtype=x_proj.dtype)
+    h_prev = xp.empty_like(out)
+    acts = xp.empty_like(x_proj)
+    gh_n = xp.empty_like(out)
+    scale, _ = _gate_scale(xp, "GRU", hidden, x_proj.dtype)
+    x_scaled = x_proj[:, :two] * scale[:two]
+    w_scaled = w_hh.T * scale
+    b_scaled = None if b_hh is None else b_hh * scale
+    for start, bt in steps:
+        rows = slice(start, start + bt)
+        hp = h[:bt]
+        h_prev[rows] = hp
+        gh = hp @ w_scaled
+        if b_scaled is not None:
+            gh += b_scaled
+        a = acts[rows]
+        rz = a[:, :two]
+        xp.add(x_scaled[rows], gh[:, :two], out=rz)
+        xp.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        gh_n[rows] = gh[:, two:]
+        # n = tanh(x_n + r * (W_hn h + b_hn)) needs r first: a second tanh.
+        n = a[:, two:]
+        xp.multiply(a[:, :hidden], gh[:, two:], out=n)
+        n += x_proj[rows, two:]
+        xp.tanh(n, out=n)
+        h_new = hp - n
+        h_new *= a[:, hidden:two]
+        h_new += n
+        h[:bt] = h_new
+        out[rows] = h_new
+    ctx.arrays = (acts, gh_n, h_prev)
+    return out, h
+
+
+def _backward_gru(ctx, steps, g_out, dh, grad_cn, w, w_hr, grads):
+    xp = ctx.xp
+    acts, gh_n, h_prev = ctx.arrays
+    hidden = gh_n.shape[1]
+    two = 2 * hidden
+    r, z, n = acts[:, :hidden], acts[:, hidden:two], acts[:, two:]
+    coef_n = (1 - z) * (1 - n * n)
+    coef_r = gh_n * r * (1 - r)
+    coef_z = (h_prev - n) * z * (1 - z)
+    d_gates = xp.empty(acts.shape, dtype=g_out.dtype)
+    d_hidden = xp.empty_like(d_gates)     # as d_gates, but r * dn for the new gate
+    for start, bt in steps:
+        rows = slice(start, start + bt)
+        dh_t = dh[:bt] + g_out[rows]
+        dn = xp.multiply(dh_t, coef_n[rows], out=d_gates[rows, two:])
+        dg = d_hidden[rows]
+        xp.multiply(dn, coef_r[rows], out=dg[:, :hidden])
+        xp.multiply(dh_t, coef_z[rows], out=dg[:, hidden:two])
+        xp.multiply(dn, r[rows], out=dg[:, two:])
+        xp.matmul(dg, w, out=dh[:bt])
+        dh_t *= z[rows]
+        dh[:bt] += dh_t
+    d_gates[:, :two] = d_hidden[:, :two]
+    return d_gates, d_hidden, h_prev
+
+
+_FORWARD = {"RNN_TANH": _forward_rnn, "RNN_RELU": _forward_rnn, "LSTM": _forward_lstm,
+            "GRU": _forward_gru}
+_BACKWARD = {"RNN_TANH": _backward_rnn, "RNN_RELU": _backward_rnn, "LSTM": _backward_lstm,
+             "GRU": _backward_gru}
 
 
 def _composite_backward(ctx, grad_out, grad_hn, grad_cn):
