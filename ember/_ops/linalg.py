@@ -519,7 +519,15 @@ def cdist(x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
-    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p != math.inf or diff.shape[-1] == 0:
+        return vector_norm(diff, p, -1)
+    # PyTorch's cdist gives every tied largest |difference| the full gradient (a max-norm's
+    # gradient would share it): the value of amax, the gradient of |diff| where it ties.
+    size = diff.abs()
+    dist = size.amax(-1).detach()
+    ties = size.detach() == dist.unsqueeze(-1)
+    return dist + ((size - size.detach()) * ties).sum(-1)
 
 
 @export(method=False)

@@ -559,18 +559,26 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 @export(nn=True, method=False)
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
-    """||x1 - x2 + eps||_p over the last dim."""
+    """||x1 - x2 + eps||_p over the last dim (0-d inputs: over their single element).
+
+    p=0 counts the non-zero differences; the result keeps a graph with zero gradients, where
+    PyTorch's backward leaves the inputs' ``.grad`` as None.
+    """
+    from .linalg import vector_norm
     dim = max(x1.ndim, x2.ndim) - 1
-    if dim < 0:
-        return pw.abs(x1 - x2 + eps)
-    return norm(x1 - x2 + eps, p, dim, keepdim)
+    return vector_norm(x1 - x2 + eps, p, None if dim < 0 else dim, keepdim)
 
 
 @export(nn=True, method=False)
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along ``dim``."""
+    """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along ``dim``; 0-d inputs (dim 0 or -1)
+    are vectors of one element."""
     from .shape import broadcast_tensors
+    from ._util import wrap_dim
     x1, x2 = broadcast_tensors(x1, x2)
+    if x1.ndim == 0:
+        wrap_dim(dim, 1)
+        return cosine_similarity(x1.reshape(1), x2.reshape(1), 0, eps)
     n1 = norm(x1, 2, dim, True)
     n2 = norm(x2, 2, dim, True)
     n1 = n1 + (pw.clamp_min(n1.detach(), eps) - n1.detach())

@@ -336,6 +336,11 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
                                                      padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    integral = not (input.dtype.is_floating_point or input.dtype.is_complex)
+    if integral and input.dtype != _dtype.int64:
+        kernel_name = "avg_pool3d_out_frame" if nd == 3 else "avg_pool2d"
+        raise NotImplementedError(f'"{kernel_name}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
     size = tuple(input.shape[-nd:])
     lead = tuple(input.shape[:-nd])
     planes = reshape(input, (-1, 1) + size)
@@ -346,11 +351,12 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
     ones = Tensor._make(xp.ones((1, 1) + kernel, dtype=input._data.dtype), input._device)
     sums = ConvolutionOp.apply(planes, ones, None, _Geom(stride, pads, (1,) * nd, 1))
     if divisor_override is not None:
-        result = sums / divisor_override
+        div = divisor_override
     else:
-        div = _avg_divisor(xp, size, kernel, stride, padding, out, count_include_pad,
-                           input._data.dtype)
-        result = sums / Tensor._make(div, input._device)
+        div = Tensor._make(_avg_divisor(xp, size, kernel, stride, padding, out,
+                                        count_include_pad, input._data.dtype), input._device)
+    # int64 (the one integer dtype PyTorch pools) divides as C does, rounding toward zero.
+    result = sums / div if not integral else (sums.abs() // div) * sums.sign()
     return reshape(result, lead + out)
 
 
