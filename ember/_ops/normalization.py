@@ -304,18 +304,38 @@ def _renorm_rows(weight: Tensor, index, max_norm: float, norm_type: float) -> No
         weight._bump_version()
 
 
+class _NoSparseFreqScaling(Op):
+    """Passes ``weight`` through; its backward raises PyTorch's error for sparse=True with
+    scale_grad_by_freq, which PyTorch also raises only when backward runs."""
+
+    _backward_name = "EmbeddingBackward0"
+
+    @staticmethod
+    def forward(ctx, weight):
+        return weight
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse "
+                           "gradients")
+
+
 @export(nn=True, method=False)
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Rows of ``weight`` at the integer ``input``; ``padding_idx`` rows get no gradient."""
+    """Rows of ``weight`` at the integer ``input``; ``padding_idx`` rows get no gradient.
+
+    Ember has no sparse tensors: with ``sparse=True`` the weight's gradient is dense, equal to
+    PyTorch's sparse gradient densified (zero rows for indices not looked up). So optimizers
+    that refuse sparse gradients in PyTorch (Adam, RMSprop, SGD with weight_decay) accept it
+    here, and update every row as they would for a dense gradient.
+    """
     _check_indices(input)
     index = input._data
     rows = weight.shape[0]
-    if index.size and (index.min() < -rows or index.max() >= rows):
+    if index.size and (index.min() < 0 or index.max() >= rows):
         raise IndexError("index out of range in self")
-    if index.size and index.min() < 0:
-        index = index % rows
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
             raise AssertionError("Padding_idx must be within num_embeddings")
@@ -333,6 +353,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         if padding_idx is not None:
             scale[flat == padding_idx] = 0
         row_scale = _wrap(scale, weight)
+    if sparse and scale_grad_by_freq:
+        weight = _NoSparseFreqScaling.apply(weight)
     return TakeOp.apply(weight, _wrap(index, weight), 0, row_scale)
 
 

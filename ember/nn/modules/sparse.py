@@ -32,7 +32,11 @@ def _make_weight(_weight, shape, device, dtype):
 
 
 class Embedding(Module):
-    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by index."""
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by index.
+
+    ``sparse=True`` is accepted, but Ember has no sparse tensors: ``weight.grad`` is dense,
+    equal to PyTorch's sparse gradient densified (see ``nn.functional.embedding``).
+    """
 
     __constants__ = ["num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                      "scale_grad_by_freq", "sparse"]
