@@ -85,3 +85,61 @@ def test_gelu_float32_within_float32_rounding():
 def test_gelu_rejects_integer_input():
     with pytest.raises(NotImplementedError, match="GeluKernelImpl"):
         F.gelu(ember.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("mode", ["GRU", "RNN_TANH", "RNN_RELU"])
+def test_fused_layer_without_hidden_bias_matches_composite(mode):
+    from ember._ops.rnn import layer_composite, recurrent_layer
+    rng = np.random.default_rng(0)
+    gates = 3 if mode == "GRU" else 1
+    x_proj, h0, w_hh = (ember.tensor(rng.standard_normal(s), requires_grad=True)
+                        for s in ((10, gates * 4), (2, 4), (gates * 4, 4)))
+    fused = recurrent_layer(mode, x_proj, h0, None, w_hh, None, None)
+    composite = layer_composite(mode, x_proj, h0, None, w_hh, None, None, batch_sizes=None,
+                                reverse=False)
+    g_fused = ember.autograd.grad([fused[0].pow(2).sum() + fused[1].sum()], [x_proj, h0, w_hh])
+    g_comp = ember.autograd.grad([composite[0].pow(2).sum() + composite[1].sum()],
+                                 [x_proj, h0, w_hh])
+    for a, b in zip(fused + g_fused, composite + g_comp):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-12)
+
+
+def test_cdist_inf_tied_elements_each_get_the_full_gradient():
+    x1 = ember.tensor([[1.0, -3.0, 3.0]], requires_grad=True)
+    x2 = ember.zeros(1, 3)
+    ember.cdist(x1, x2, p=math.inf).sum().backward()
+    np.testing.assert_array_equal(x1.grad.numpy(), [[0.0, -1.0, 1.0]])
+
+
+def test_cdist_inf_gradcheck_without_ties():
+    check_grad(lambda a, b: ember.cdist(a, b, p=math.inf), (3, 4), (2, 4), gradgrad=False)
+
+
+def test_cosine_similarity_of_0d_inputs_is_a_scalar():
+    out = F.cosine_similarity(ember.tensor(2.0), ember.tensor(-3.0), dim=0)
+    assert out.shape == () and out.item() == -1.0
+
+
+def test_pairwise_distance_p0_has_zero_gradients():
+    a = ember.tensor([1.0, 2.0, 0.0], requires_grad=True)
+    out = F.pairwise_distance(a, ember.tensor([1.0, 0.0, 0.0]), p=0)
+    out.backward()
+    assert out.item() == 3.0  # eps makes every difference non-zero
+    np.testing.assert_array_equal(a.grad.numpy(), 0.0)
+
+
+def test_avg_pool_int64_rounds_toward_zero():
+    out = F.avg_pool2d(ember.tensor([[[[-1, -2], [-4, -8]]]]), 2)
+    assert out.dtype == ember.int64 and out.item() == -3
+
+
+def test_avg_pool_int32_raises():
+    with pytest.raises(NotImplementedError, match="not implemented for 'Int'"):
+        F.avg_pool1d(ember.ones(1, 1, 4, dtype=ember.int32), 2)
+
+
+def test_sparse_embedding_gives_dense_gradient_with_zero_rows():
+    emb = ember.nn.Embedding(5, 2, sparse=True)
+    emb(ember.tensor([1, 1, 3])).sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), [[0, 0], [2, 2], [0, 0], [1, 1],
+                                                            [0, 0]])
