@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-WORKLOADS = ["mlp", "cnn", "lstm", "transformer", "resnet18"]
+WORKLOADS = ["mlp", "cnn", "lstm", "gru", "gelu", "transformer", "resnet18"]
 
 
 def _mlp(lib):
@@ -85,6 +85,27 @@ def _lstm(lib):
     x = lib.randint(0, 10000, (35, 20))
     y = lib.randint(0, 10000, (35 * 20,))
     return model, (lambda: lib.nn.functional.cross_entropy(model(x).reshape(-1, 10000), y)), 5
+
+
+def _gru(lib):
+    model = lib.nn.GRU(200, 200, num_layers=2)
+    x = lib.randn(35, 20, 200)
+    return model, (lambda: model(x)[0].pow(2).mean()), 5
+
+
+class _Gelu:
+    """Exact GELU forward and backward on a (16, 128, 1024) float32 activation."""
+
+    def __init__(self, lib):
+        self.x = lib.randn(16, 128, 1024, requires_grad=True)
+
+    def parameters(self):
+        return [self.x]
+
+
+def _gelu(lib):
+    model = _Gelu(lib)
+    return model, (lambda: lib.nn.functional.gelu(model.x).sum()), 5
 
 
 def _transformer(lib):
