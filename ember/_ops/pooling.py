@@ -88,16 +88,36 @@ def _window_max(xp, views, nan_aware, indices):
         xp.maximum(best, view, out=best)
     if not indices:
         return best, None
-    # Last write wins, so walking the offsets backwards leaves the first maximum.
-    small = xp.int8 if len(views) < 128 else xp.int32
-    where = xp.zeros(best.shape, dtype=small)
     mask = xp.empty(best.shape, dtype=bool)
+    if len(views) <= 16:
+        # Bit k of ``code`` says offset k holds the maximum; a table maps each code to its
+        # lowest set bit. Masked copies (copyto with where=) cost ~10x these bit operations.
+        code = xp.zeros(best.shape, dtype=xp.uint8 if len(views) <= 8 else xp.uint16)
+        for k, view in enumerate(views):
+            _max_mask(xp, view, best, nan_aware, mask)
+            xp.bitwise_or(code, xp.left_shift(mask.view(xp.uint8), k, dtype=code.dtype),
+                          out=code)
+        return best, _lowest_bit_table(xp, len(views))[code]
+    # Last write wins, so walking the offsets backwards leaves the first maximum.
+    where = xp.zeros(best.shape, dtype=xp.int32)
     for k in range(len(views) - 1, -1, -1):
-        xp.equal(views[k], best, out=mask)
-        if nan_aware:
-            mask |= views[k] != views[k]
-        xp.copyto(where, small(k), where=mask)
+        _max_mask(xp, views[k], best, nan_aware, mask)
+        xp.copyto(where, xp.int32(k), where=mask)
     return best, where
+
+
+def _max_mask(xp, view, best, nan_aware, out):
+    """Where ``view`` holds the window maximum ``best`` (NaN counts as equal to NaN)."""
+    xp.equal(view, best, out=out)
+    if nan_aware:
+        out |= view != view
+
+
+def _lowest_bit_table(xp, bits: int):
+    """For every ``bits``-bit code, the index of its lowest set bit."""
+    codes = xp.arange(1 << bits, dtype=xp.int64)
+    low = xp.maximum(codes & -codes, 1)
+    return xp.log2(low).astype(xp.int8)
 
 
 class _MaxPool(Op):
