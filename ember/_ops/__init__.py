@@ -1,6 +1,6 @@
 """The differentiable op library, one module per family. Importing this package registers every
 op in ``_registry``; ``ember/__init__`` then exports them."""
 from . import _registry  # noqa: F401
-from . import pointwise, reduce, shape, copy, creation, random, index, linalg  # noqa: F401
+from . import pointwise, reduce, shape, join, diagonal, copy, creation, random, index, linalg  # noqa: F401
 from . import activation, loss, conv, pooling, normalization, rnn, attention  # noqa: F401
 from . import distance  # noqa: F401

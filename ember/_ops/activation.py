@@ -22,7 +22,7 @@ from ._registry import export
 from . import pointwise as pw
 from .linalg import flat_matmul, matmul
 from .random import bernoulli_keep, keep_mask, rng
-from .shape import chunk
+from .join import chunk
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _SQRT_HALF = math.sqrt(0.5)

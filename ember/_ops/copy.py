@@ -196,3 +196,10 @@ def _new_factory(name):
 
 for _name in ("zeros", "ones", "empty", "full"):
     _registry.method("new_" + _name, _new_factory(_name))
+
+
+def scatter_into(input, src, view_fn) -> Tensor:
+    """A copy of ``input`` whose ``view_fn`` view holds ``src`` (the *_scatter ops)."""
+    out = clone(input)
+    copy_(view_fn(out), src)
+    return out

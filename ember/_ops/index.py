@@ -860,7 +860,7 @@ class MaskedScatter(Op):
             n = 1
             for s in ctx.src_shape:
                 n *= s
-            from .shape import cat
+            from .join import cat
             grad_src = cat([picked, picked.new_zeros(n - picked.shape[0])]).reshape(ctx.src_shape)
         return grad_x, None, grad_src
 

@@ -731,7 +731,7 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
     _check_matrix(A, "linalg.solve_triangular")
     tri = A.triu() if upper else A.tril()
     if unitriangular:
-        from .shape import diag_embed
+        from .diagonal import diag_embed
         tri = tri - diag_embed(tri.diagonal(0, -2, -1)) + \
             diag_embed(tri.new_ones(tri.shape[:-1]))
     return solve(tri, B, left=left, out=out)
@@ -761,7 +761,7 @@ class Cholesky(Op):
 
 
 def _diag_part(t: Tensor) -> Tensor:
-    from .shape import diag_embed
+    from .diagonal import diag_embed
     return diag_embed(t.diagonal(0, -2, -1))
 
 

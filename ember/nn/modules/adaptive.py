@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Sequence
 
-from ..._ops.shape import cat
+from ..._ops.join import cat
 from ..._tensor import Tensor
 from .. import functional as F
 from .container import ModuleList, Sequential

@@ -19,7 +19,7 @@ def _check_same_device(param: Tensor, old_param_device):
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """One 1-D tensor holding every parameter, in order (differentiable)."""
-    from ..._ops.shape import cat
+    from ..._ops.join import cat
     param_device = None
     vec = []
     for param in parameters:
