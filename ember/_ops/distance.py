@@ -14,7 +14,7 @@ from .._tensor import Tensor, _make
 from ._inplace import _type_name
 from ._registry import export
 from .index import index_select
-from .linalg import vector_norm
+from .decomposition import vector_norm
 
 @export(nn=True, method=False)
 def pdist(input: Tensor, p: float = 2) -> Tensor:
@@ -47,3 +47,29 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     size = diff.abs()
     ties = (size == dist.detach().unsqueeze(-1)).to(input.dtype)
     return dist.detach() + ((size - size.detach()) * ties).sum(-1)
+
+
+@export(method=False)
+def cdist(x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
+          ) -> Tensor:
+    """p-norm distances between the rows of ``x1`` (B, P, M) and ``x2`` (B, R, M): (B, P, R)."""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{_type_name(x.dtype)}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p != math.inf or diff.shape[-1] == 0:
+        return vector_norm(diff, p, -1)
+    # PyTorch's cdist gives every tied largest |difference| the full gradient (a max-norm's
+    # gradient would share it): the value of amax, the gradient of |diff| where it ties.
+    size = diff.abs()
+    dist = size.amax(-1).detach()
+    ties = size.detach() == dist.unsqueeze(-1)
+    return dist + ((size - size.detach()) * ties).sum(-1)
