@@ -3,5 +3,5 @@ op in ``_registry``; ``ember/__init__`` then exports them."""
 from . import _registry  # noqa: F401
 from . import pointwise, reduce, shape, join, diagonal, copy, creation, random, index, linalg  # noqa: F401
 from . import einsum, decomposition  # noqa: F401
-from . import activation, loss, conv, pooling, normalization, rnn, attention  # noqa: F401
+from . import activation, loss, conv, pooling, resample, normalization, rnn, attention  # noqa: F401
 from . import distance  # noqa: F401
