@@ -5,4 +5,4 @@ from . import pointwise, reduce, sorting, shape, join, diagonal, copy, creation 
 from . import random, index, scatter  # noqa: F401
 from . import linalg, einsum, decomposition  # noqa: F401
 from . import activation, loss, conv, pooling, resample, normalization, rnn, attention  # noqa: F401
-from . import distance  # noqa: F401
+from . import ctc, distance  # noqa: F401
