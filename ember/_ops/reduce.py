@@ -15,8 +15,8 @@ from .._tensor import Tensor, _make
 from . import _registry
 from ._registry import export
 from ._util import dims_tuple, to_float, wrap_dim
-from .pointwise import (_out, _type_name, abs, exp, isinf, isnan, log, logical_not, maximum,
-                        minimum, ne, sgn, sqrt, where)
+from .logical import isinf, isnan, logical_not
+from .pointwise import _out, _type_name, abs, exp, log, maximum, minimum, ne, sgn, sqrt, where
 
 
 def _expand_back(grad: Tensor, shape, axes, keepdim: bool) -> Tensor:
