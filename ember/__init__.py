@@ -17,6 +17,7 @@ from ._ops import _registry
 from ._ops.random import Generator, default_generator  # noqa: F401
 from ._ops._util import result_type as _result_type
 from ._formatting import set_printoptions  # noqa: F401
+from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from . import cuda, accelerator  # noqa: F401
 
 float = float32  # noqa: A001

@@ -32,11 +32,13 @@ class Adadelta(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, rho = _scalar(group["lr"]), group["rho"]
+
             def init_state(state, p, group=group):
                 state["step"] = _step_tensor()
                 state["square_avg"] = _zeros_like(p)
                 state["acc_delta"] = _zeros_like(p)
-            for p, state in self._params_with_state(group, init_state):
+
+            def update(p, state):
                 param = _real(p._data)
                 grad = _prepared_grad(self, param, _real(p.grad._data), group["maximize"],
                                       group["weight_decay"])
@@ -59,4 +61,5 @@ class Adadelta(Optimizer):
                 _addcmul_(acc_delta, delta, delta, 1 - rho, tmp)
                 _axpy_(param, delta, -lr, tmp)
                 _bump(p)
+            self._update_each(self._params_with_state(group, init_state), update)
         return loss

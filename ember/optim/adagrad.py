@@ -47,12 +47,11 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr = _scalar(group["lr"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if len(self.state[p]) == 0:  # a group added after construction
-                    self._init_state(p, group)
-                state = self.state[p]
+
+            def init_state(state, p, group=group):
+                self._init_state(p, group)  # a group added after construction
+
+            def update(p, state):
                 param = _real(p._data)
                 grad = _prepared_grad(self, param, _real(p.grad._data), group["maximize"],
                                       group["weight_decay"])
@@ -68,4 +67,5 @@ class Adagrad(Optimizer):
                 np.add(std, std.dtype.type(group["eps"]), out=std)
                 _addcdiv_(param, grad, std, -clr, tmp)
                 _bump(p)
+            self._update_each(self._params_with_state(group, init_state), update)
         return loss

@@ -48,13 +48,15 @@ class Adam(Optimizer):
             beta1, beta2 = (_scalar(b) for b in group["betas"])
             weight_decay = group["weight_decay"]
             decoupled = group["decoupled_weight_decay"]
+
             def init_state(state, p, group=group):
                 state["step"] = _step_tensor()
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_avg_sq"] = _zeros_like(p)
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = _zeros_like(p)
-            for p, state in self._params_with_state(group, init_state):
+
+            def update(p, state):
                 param = _real(p._data)
                 if decoupled and weight_decay != 0:
                     np.multiply(param, param.dtype.type(1 - lr * weight_decay), out=param)
@@ -86,4 +88,5 @@ class Adam(Optimizer):
                 np.add(denom, denom.dtype.type(group["eps"]), out=denom)
                 _addcdiv_(param, exp_avg, denom, -step_size, tmp)
                 _bump(p)
+            self._update_each(self._params_with_state(group, init_state), update)
         return loss

@@ -31,11 +31,13 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             lr = _scalar(group["lr"])
             beta1, beta2 = (_scalar(b) for b in group["betas"])
+
             def init_state(state, p, group=group):
                 state["step"] = _step_tensor()
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_inf"] = _zeros_like(p)
-            for p, state in self._params_with_state(group, init_state):
+
+            def update(p, state):
                 param = _real(p._data)
                 grad = _prepared_grad(self, param, _real(p.grad._data), group["maximize"],
                                       group["weight_decay"])
@@ -52,4 +54,5 @@ class Adamax(Optimizer):
                 clr = lr / (1 - beta1 ** float(step_t))
                 _addcdiv_(param, exp_avg, exp_inf, -clr, tmp)
                 _bump(p)
+            self._update_each(self._params_with_state(group, init_state), update)
         return loss

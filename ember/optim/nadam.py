@@ -38,12 +38,14 @@ class NAdam(Optimizer):
             beta1, beta2 = (_scalar(b) for b in group["betas"])
             weight_decay = group["weight_decay"]
             decoupled = group["decoupled_weight_decay"]
+
             def init_state(state, p, group=group):
                 state["step"] = _step_tensor()
                 state["mu_product"] = _make(np.ones((), dtype=np.float32), CPU)
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_avg_sq"] = _zeros_like(p)
-            for p, state in self._params_with_state(group, init_state):
+
+            def update(p, state):
                 param = _real(p._data)
                 if decoupled and weight_decay != 0:
                     np.multiply(param, param.dtype.type(1 - lr * weight_decay), out=param)
@@ -73,4 +75,5 @@ class NAdam(Optimizer):
                 _addcdiv_(param, exp_avg, denom, (-lr * mu_next) / (1.0 - product * mu_next),
                           tmp)
                 _bump(p)
+            self._update_each(self._params_with_state(group, init_state), update)
         return loss

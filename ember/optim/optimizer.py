@@ -6,6 +6,7 @@ Subclasses implement ``step``; updates run in place on the parameters' backend a
 from __future__ import annotations
 
 import functools
+import threading
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
@@ -13,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._parallel import parallel_for
 from .._tensor import Tensor, _make
 from ..autograd.function import version_counter
 
@@ -200,6 +202,12 @@ class Optimizer:
                 init_state(state, p)
             yield p, state
 
+    def _update_each(self, pairs, update: Callable) -> None:
+        """``update(param, state)`` for each pair; a large step runs on Ember's thread pool
+        (parameters are independent, and NumPy releases the GIL in the in-place ufuncs)."""
+        pairs = list(pairs)
+        parallel_for(lambda pair: update(*pair), pairs, sum(p.numel() for p, _ in pairs))
+
     def _closure_loss(self, closure: Callable | None):
         if closure is None:
             return None
@@ -318,8 +326,9 @@ class Optimizer:
 
     # -- helpers for subclasses ---------------------------------------------------------------
     def _buffer(self, slot: int, like) -> Any:
-        """A reusable scratch array shaped like ``like`` (one per slot, dtype and device)."""
-        key = (slot, like.dtype, type(like))
+        """A reusable scratch array shaped like ``like`` (one per slot, dtype, device and
+        thread)."""
+        key = (slot, like.dtype, type(like), threading.get_ident())
         flat = self._scratch.get(key)
         n = like.size
         if flat is None or flat.size < n:

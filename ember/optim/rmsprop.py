@@ -35,6 +35,7 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr = _scalar(group["lr"])
             alpha, momentum = group["alpha"], group["momentum"]
+
             def init_state(state, p, group=group):
                 state["step"] = _step_tensor()
                 state["square_avg"] = _zeros_like(p)
@@ -42,7 +43,8 @@ class RMSprop(Optimizer):
                     state["momentum_buffer"] = _zeros_like(p)
                 if group["centered"]:
                     state["grad_avg"] = _zeros_like(p)
-            for p, state in self._params_with_state(group, init_state):
+
+            def update(p, state):
                 param = _real(p._data)
                 grad = _prepared_grad(self, param, _real(p.grad._data), group["maximize"],
                                       group["weight_decay"])
@@ -71,4 +73,5 @@ class RMSprop(Optimizer):
                 else:
                     _addcdiv_(param, grad, avg, -lr, tmp)
                 _bump(p)
+            self._update_each(self._params_with_state(group, init_state), update)
         return loss

@@ -35,9 +35,8 @@ class SGD(Optimizer):
             lr = _scalar(group["lr"])
             momentum = group["momentum"]
             dampening = group["dampening"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+
+            def update(p, _):
                 param = _real(p._data)
                 grad = _prepared_grad(self, param, _real(p.grad._data), group["maximize"],
                                       group["weight_decay"])
@@ -66,4 +65,6 @@ class SGD(Optimizer):
                         grad = buf
                 _axpy_(param, grad, -lr, self._buffer(2, param))
                 _bump(p)
+            self._update_each(((p, None) for p in group["params"] if p.grad is not None),
+                              update)
         return loss
