@@ -1,9 +1,9 @@
 """Convolution: conv1d/2d/3d and conv_transpose1d/2d/3d as im2col + one GEMM, plus unfold/fold.
 
-The input is copied once into a zero-padded channels-last buffer; an ``as_strided`` view of it
-lays every receptive field out as a row (kernel offsets, then channels), and one matrix product
-with the reshaped weight gives the output. Three ops close under differentiation, so gradients of
-any order are GEMMs too:
+The input is zero-padded (when the conv pads) and an ``as_strided`` view of it is copied once
+into the im2col matrix, a row per (input channel, kernel offset) and a column per (batch item,
+output position); the weight (O, C, *K) is already the GEMM's left factor. Three ops close under
+differentiation, so gradients of any order are GEMMs too:
 
 * ``conv(x, w)``                 d/dx = conv_transpose(g, w), d/dw = conv_weight_grad(x, g)
 * ``conv_transpose(x, w)``       d/dx = conv(g, w),           d/dw = conv_weight_grad(g, x)
