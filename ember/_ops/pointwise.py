@@ -84,7 +84,10 @@ class Neg(Op):
 class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        if getattr(b, "dtype", None) is not None and b.dtype.kind in "iu":
+            out = _integer_pow(ctx.xp, a, b)
+        else:
+            out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -106,6 +109,15 @@ class Pow(Op):
             if isinstance(a, Tensor):
                 grad_b = where((a == 0) & (b >= 0), 0.0, grad_b)
         return grad_a, grad_b
+
+
+def _integer_pow(xp, a, b):
+    """Integer a ** b; a negative exponent gives 0 unless |a| == 1, as in PyTorch."""
+    negative = b < 0
+    if not negative.any():
+        return a ** b
+    out = a ** xp.abs(b)
+    return xp.where(negative & (xp.abs(a) != 1), 0, out).astype(out.dtype, copy=False)
 
 
 def _pylog(x):
@@ -183,6 +195,8 @@ negative = export(neg, name="negative")
 @export
 def pow(input, exponent, *, out=None) -> Tensor:
     a, b = promote_binary(input, exponent)
+    if b.__class__ is int and b < 0 and _is_integral(a):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return _out(Pow.apply(a, b), out)
 
 
