@@ -378,6 +378,8 @@ def abs(input, *, out=None) -> Tensor:
 
 @export
 def sign(input, *, out=None) -> Tensor:
+    if input.dtype.is_bool:
+        return _out(input.clone(), out)
     return _out(Sign.apply(input), out)
 
 
