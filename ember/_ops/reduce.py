@@ -447,7 +447,13 @@ def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = F
 def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction=None) -> Tensor:
     """Standard deviation: sqrt of :func:`var`."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    return _std_from_var(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def _std_from_var(variance: Tensor) -> Tensor:
+    """sqrt with a zero gradient (not inf/nan) where the variance is 0, as in PyTorch."""
+    zero = variance == 0
+    return where(zero, 0.0, sqrt(where(zero, 1.0, variance)))
 
 
 @export(method=False)
@@ -463,7 +469,7 @@ def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: boo
 def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction=None) -> tuple:
     v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
-    return sqrt(v), m
+    return _std_from_var(v), m
 
 
 class PNorm(Op):
