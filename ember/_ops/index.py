@@ -49,9 +49,9 @@ def _prepare_key(x: Tensor, key):
     out = []
     dim = 0
     shape = x._data.shape
-    for k in items:
+    for pos, k in enumerate(items):
         if k is Ellipsis:  # skip the dims the ellipsis stands for
-            dim = max(dim, len(shape) - _dims_consumed(items[items.index(Ellipsis) + 1:]))
+            dim = max(dim, len(shape) - _dims_consumed(items[pos + 1:]))
             out.append(k)
             continue
         if isinstance(k, Tensor):
