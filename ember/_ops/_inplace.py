@@ -56,7 +56,7 @@ def write_inplace(t: Tensor, result: Tensor, op_name: str = "") -> Tensor:
                            "performing the operation.")
     xp.copyto(t._data, result._data, casting="unsafe")
     version_counter(t).value += 1
-    if result._requires_grad and _state.enabled:
+    if _state.enabled and (result._requires_grad or t._requires_grad):
         _rewire(t, result)
     return t
 
@@ -64,6 +64,8 @@ def write_inplace(t: Tensor, result: Tensor, op_name: str = "") -> Tensor:
 def _rewire(t: Tensor, result: Tensor) -> None:
     base = t._base
     if base is None:
+        if not result._requires_grad:  # the overwritten history must get a zero gradient
+            result = CopySlices.apply(t, result, view_fn=_whole)
         t.grad_fn = result.grad_fn
         t._output_nr = result._output_nr
         t._requires_grad = True
@@ -80,6 +82,10 @@ def _rewire(t: Tensor, result: Tensor) -> None:
     t.grad_fn = regenerated.grad_fn
     t._output_nr = regenerated._output_nr
     t._requires_grad = True
+
+
+def _whole(t: Tensor) -> Tensor:
+    return t
 
 
 class CopySlices(Op):
