@@ -141,12 +141,26 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 @export(aliases=("subtract",))
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
+    _check_not_bool_sub(input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote_binary(input, other)
     if a.__class__ is not Tensor and not isinstance(a, Tensor):
         return _out(Add.apply(neg(b), a), out)
     return _out(Sub.apply(a, b), out)
+
+
+def _check_not_bool_sub(input, other) -> None:
+    a_bool = input.dtype.is_bool if isinstance(input, Tensor) else input.__class__ is bool
+    b_bool = other.dtype.is_bool if isinstance(other, Tensor) else other.__class__ is bool
+    if not (a_bool or b_bool):
+        return
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                       "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                       "operator instead.")
 
 
 @export(aliases=("multiply",))
@@ -186,6 +200,10 @@ def _is_t(x):
 
 @export
 def neg(input, *, out=None) -> Tensor:
+    if input.dtype.is_bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
     return _out(Neg.apply(input), out)
 
 
