@@ -393,6 +393,8 @@ class ArgExtreme(Op):
 
 def _arg(name, pick):
     def fn(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if input.dtype.is_bool:
+            raise RuntimeError(f"{name}(): does not support bool input")
         axis = None if dim is None else wrap_dim(dim, input.ndim)
         if input.numel() == 0 and (axis is None or input.shape[axis] == 0):
             raise IndexError(f"{name}(): Expected reduction dim {axis or 0} to have non-zero "
