@@ -9,7 +9,7 @@ from ._inplace import inplace_variant
 from ._registry import export
 from ._util import check_broadcast, promote_binary
 from .pointwise import (_iop, _is_integral, _not_implemented, _out, _reflected,
-                        _require_tensor, _type_name, eq, where)
+                        _require_tensor, _type_name, eq, full_like_scalar, where)
 
 
 def _boolean_op(name: str, np_name: str, bitwise: bool):
@@ -43,6 +43,42 @@ logical_xor = export(_boolean_op("logical_xor", "logical_xor", False))
 bitwise_and = export(_boolean_op("bitwise_and", "bitwise_and", True))
 bitwise_or = export(_boolean_op("bitwise_or", "bitwise_or", True))
 bitwise_xor = export(_boolean_op("bitwise_xor", "bitwise_xor", True))
+
+
+class Shift(Op):
+    """a << b or a >> b; shifts outside [0, bits) give 0 (or the sign for >>), as in PyTorch."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a, b, left):
+        xp = ctx.xp
+        bits = a.dtype.itemsize * 8
+        out_of_range = (b < 0) | (b >= bits)
+        shift = xp.where(out_of_range, bits - 1, b).astype(a.dtype, copy=False)
+        if left:
+            return xp.where(out_of_range, 0, xp.left_shift(a, shift)).astype(a.dtype, copy=False)
+        return xp.right_shift(a, shift)
+
+
+def _shift(name: str, left: bool):
+    def fn(input, other, *, out: Tensor | None = None) -> Tensor:
+        a, b = promote_binary(input, other)
+        if not isinstance(a, Tensor):
+            a = full_like_scalar(b, a)
+        elif not isinstance(b, Tensor):
+            b = full_like_scalar(a, b)
+        for t in (a, b):
+            if not _is_integral(t) or t.dtype.is_bool:
+                raise _not_implemented(name, t)
+        return _out(Shift.apply(a, b, left), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {'left' if left else 'arithmetic right'} shift of integers."
+    return fn
+
+
+bitwise_left_shift = export(_shift("bitwise_left_shift", True))
+bitwise_right_shift = export(_shift("bitwise_right_shift", False))
 
 
 class LogicalNot(Op):
@@ -168,9 +204,11 @@ def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Te
 
 
 for _fn in (logical_and, logical_or, logical_xor, logical_not, bitwise_and, bitwise_or,
-            bitwise_xor, bitwise_not, nan_to_num, heaviside):
+            bitwise_xor, bitwise_not, bitwise_left_shift, bitwise_right_shift, nan_to_num,
+            heaviside):
     _registry.method(_fn.__name__ + "_", inplace_variant(_fn))
-for _name, _fn in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor)):
+for _name, _fn in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor),
+                   ("lshift", bitwise_left_shift), ("rshift", bitwise_right_shift)):
     _registry.method(f"__{_name}__", _fn)
     _registry.method(f"__r{_name}__", _reflected(_fn))
     _registry.method(f"__i{_name}__", _iop(_fn))
