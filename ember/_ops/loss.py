@@ -20,6 +20,7 @@ from ._registry import export
 from . import pointwise as pw
 from .activation import log_softmax, softplus
 from .reduce import norm
+from .shape import broadcast_tensors
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -69,11 +70,15 @@ def _weighted_reduce(loss: Tensor, weight: Tensor | None, input: Tensor,
                      "'sum'.")
 
 
-def _warn_size(input: Tensor, target: Tensor) -> None:
-    if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+def _broadcast_pair(input: Tensor, target: Tensor) -> tuple:
+    """Warn when the sizes differ, then broadcast both as torch's losses do: the result dtype is
+    then promoted like two full tensors (a 0-d float64 target makes a float64 loss)."""
+    if target.shape == input.shape:
+        return input, target
+    warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                  f"({input.shape}). This will likely lead to incorrect results due to "
+                  "broadcasting. Please ensure they have the same size.", stacklevel=3)
+    return broadcast_tensors(input, target)
 
 
 # -- regression ------------------------------------------------------------------------------------
@@ -81,7 +86,7 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """(input - target)^2, reduced."""
-    _warn_size(input, target)
+    input, target = _broadcast_pair(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     diff = input - target
     return _weighted_reduce(diff * diff, weight, input, reduction)
@@ -91,7 +96,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """|input - target|, reduced."""
-    _warn_size(input, target)
+    input, target = _broadcast_pair(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return _weighted_reduce(pw.abs(input - target), weight, input, reduction)
 
@@ -105,7 +110,7 @@ def _huber(diff: Tensor, delta: float) -> Tensor:
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
-    _warn_size(input, target)
+    input, target = _broadcast_pair(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -119,7 +124,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
-    _warn_size(input, target)
+    input, target = _broadcast_pair(input, target)
     return _weighted_reduce(_huber(input - target, delta), weight, input, reduction)
 
 
