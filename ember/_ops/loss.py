@@ -160,8 +160,9 @@ class NLLLoss(Op):
         else:
             total = w.sum()
             with np.errstate(divide="ignore", invalid="ignore"):
-                coef = -w / total
                 out = losses.sum() / total
+            # With no weight left (every target ignored) the loss is nan but the gradient zero.
+            coef = -w / total if total else xp.zeros_like(w)
         ctx.index, ctx.coef, ctx.class_axis = index, coef, class_axis
         ctx.reduction = reduction
         return xp.asarray(out, dtype=logp.dtype)
