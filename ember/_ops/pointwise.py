@@ -16,7 +16,7 @@ from .._tensor import Tensor
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import cast, check_broadcast, promote_binary, result_type, to_float
+from ._util import as_tensor_on, cast, check_broadcast, promote_binary, result_type, to_float
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
@@ -464,6 +464,8 @@ def where(condition, input=None, other=None, *, out=None):
     if condition.dtype.name != "bool":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {_type_label(condition.dtype)}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = as_tensor_on(input, condition)  # two scalars: promoted as scalars are
     a, b = promote_binary(input, other)
     if not isinstance(a, Tensor):
         a = full_like_scalar(b, a) if isinstance(b, Tensor) else a
