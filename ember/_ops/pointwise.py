@@ -181,6 +181,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         a, b = promote_binary(input, other)
         if rounding_mode == "floor":
             return _out(floor_divide(a, b), out)
+        _check_int_divisor(a, b)
         q = Div.apply(*promote_binary(a, b, floating=True)) if _is_t(a) or _is_t(b) else a / b
         result = trunc(q)
         dt = a.dtype if _is_t(a) else b.dtype
@@ -247,9 +248,17 @@ class FloorDivide(Op):
 @export
 def floor_divide(input, other, *, out=None) -> Tensor:
     a, b = promote_binary(input, other)
+    _check_int_divisor(a, b)
     if not isinstance(a, Tensor):
         return _out(FloorDivide.apply(full_like_scalar(b, a), b), out)
     return _out(FloorDivide.apply(a, b), out)
+
+
+def _check_int_divisor(a, b) -> None:
+    """Integer division by zero raises, as in PyTorch (NumPy returns 0 with a warning)."""
+    if _is_integral(a if isinstance(a, Tensor) else b) and bool(
+            (b._data == 0).any() if isinstance(b, Tensor) else b == 0):
+        raise RuntimeError("ZeroDivisionError")
 
 
 def full_like_scalar(like: Tensor, value) -> Tensor:
@@ -857,8 +866,7 @@ def _modulo(op_cls, input, other, out):
     a, b = promote_binary(input, other)
     if not isinstance(a, Tensor):
         a = full_like_scalar(b, a)
-    if _is_integral(a) and bool((b._data == 0).any() if isinstance(b, Tensor) else b == 0):
-        raise RuntimeError("ZeroDivisionError")
+    _check_int_divisor(a, b)
     return _out(op_cls.apply(a, b), out)
 
 
