@@ -399,7 +399,7 @@ def sigmoid(input, *, out=None) -> Tensor:
 @export(aliases=("absolute",))
 def abs(input, *, out=None) -> Tensor:
     if input.dtype.is_bool:
-        return input.clone()
+        raise _not_implemented("abs", input)
     return _out(Abs.apply(input), out)
 
 
