@@ -76,7 +76,10 @@ def cast(t: Tensor, dtype: _dtype.dtype) -> Tensor:
 
 def check_broadcast(op: str, *tensors) -> None:
     """PyTorch's message for shapes that do not broadcast."""
-    shapes = [t._data.shape for t in tensors if isinstance(t, Tensor)]
+    check_broadcast_shapes(*(t._data.shape for t in tensors if isinstance(t, Tensor)))
+
+
+def check_broadcast_shapes(*shapes) -> None:
     out = list(shapes[0])
     for shape in shapes[1:]:
         a, b = out, list(shape)

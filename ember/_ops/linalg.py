@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import promote_binary, wrap_dim
+from ._util import check_broadcast_shapes, promote_binary, wrap_dim
 
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -124,6 +124,8 @@ def matmul(input, other, *, out=None) -> Tensor:
         return _out(Matmul.apply(a.unsqueeze(0), b).squeeze(-2), out)
     if b.ndim == 1:
         return _out(Matmul.apply(a, b.unsqueeze(1)).squeeze(-1), out)
+    if a.ndim > 2 and b.ndim > 2:
+        check_broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
     return _out(Matmul.apply(a, b), out)
 
 
