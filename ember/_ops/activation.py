@@ -45,13 +45,18 @@ class ReLU(Op):
         return grad * (out > 0)
 
 
+def _shift_by_max(x, dim: int):
+    """x minus its max along ``dim``, for stability; an empty x has no max and needs no shift."""
+    return x - x.max(axis=dim, keepdims=True) if x.size else x.copy()
+
+
 class Softmax(Op):
     _backward_name = "SoftmaxBackward0"
 
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = _shift_by_max(x, dim)
         out = ctx.xp.exp(shifted, out=shifted)
         out /= out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -70,7 +75,7 @@ class LogSoftmax(Op):
     def forward(ctx, x, dim):
         ctx.dim = dim
         xp = ctx.xp
-        out = x - x.max(axis=dim, keepdims=True)
+        out = _shift_by_max(x, dim)
         out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         return out
@@ -95,8 +100,8 @@ def _prepare_softmax(input: Tensor, dim, dtype, stacklevel) -> tuple[Tensor, int
     if dtype is not None:
         input = input.to(dtype)
     elif not (input.dtype.is_floating_point or input.dtype.is_complex):
-        raise RuntimeError(f'"softmax_lastdim_kernel_impl" not implemented for '
-                           f"'{_long_name(input.dtype)}'")
+        raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for '
+                                  f"'{_long_name(input.dtype)}'")
     if input.ndim == 0:
         return input.reshape(1), None
     from ._util import wrap_dim
