@@ -324,6 +324,24 @@ def narrow(input, dim: int, start, length: int) -> Tensor:
 
 
 @export
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along ``dim`` (``!=`` for bool), after joining ``prepend``
+    and ``append`` on either side."""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    d = wrap_dim(dim, input.ndim)
+    parts = [t for t in (prepend, input, append) if t is not None]
+    out = cat(parts, d) if len(parts) > 1 else input
+    for _ in range(n):
+        size = out._data.shape[d]
+        if size == 0:
+            break
+        later, earlier = narrow(out, d, 1, size - 1), narrow(out, d, 0, size - 1)
+        out = later != earlier if out.dtype.is_bool else later - earlier
+    return out
+
+
+@export
 def select(input, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim`` (a view, the dim removed)."""
     if input.ndim == 0:
