@@ -517,6 +517,99 @@ def _shift_draw(rng):
     return [Arr(rng.integers(-20, 20, shape)), Arr(rng.integers(0, 5, _broadcast_partner(rng, shape)))]
 
 
+def _zero_dim_binary(rng):
+    """Promotion with 0-d tensors (which weigh less than dimensioned ones) and wider dtypes."""
+    dtypes = DTYPES + (np.int32, np.uint8, np.float16)
+    da, db = (dtypes[rng.integers(len(dtypes))] for _ in range(2))
+    a = _array(rng, _shape(rng), da, "positive")
+    b = _array(rng, (), db, "positive") if rng.random() < 0.6 else _scalar(rng, db)
+    if isinstance(b, Arr) and db not in (np.bool_,):
+        b = Arr(np.abs(b.data) + np.array(1, dtype=b.data.dtype))
+    return [a, b] if rng.random() < 0.5 else [b, a]
+
+
+def _batched_matmul_draw(rng):
+    n, k, m = (int(v) for v in rng.integers(1, 4, 3))
+    dtype = FLOATS[rng.integers(2)]
+    kind = rng.integers(4)
+    shapes = [((2, 1, n, k), (3, k, m)), ((k,), (2, k, m)), ((2, n, k), (k,)),
+              ((2, n, k), (3, k, m))][kind]
+    return [_array(rng, s, dtype) for s in shapes]
+
+
+def _int_div_zero_draw(rng):
+    shape = _shape(rng)
+    b = rng.integers(-2, 3, shape)
+    return [Arr(rng.integers(-5, 5, shape)), Arr(b)]
+
+
+def _empty_draw(rng):
+    shape = (0, int(rng.integers(1, 4)))
+    return [_array(rng, shape, DTYPES[rng.integers(4)]), int(rng.integers(0, 2))]
+
+
+def _dim_op_draw(rng):
+    shape = _shape(rng, int(rng.integers(2, 4)), 2, 4)
+    nd = len(shape)
+    return [_array(rng, shape, DTYPES[rng.integers(4)]), int(rng.integers(-nd, nd)),
+            int(rng.integers(1, 3))]
+
+
+def _square_draw(rng):
+    n = int(rng.integers(1, 5))
+    return [_array(rng, (n, n + int(rng.integers(0, 2))), DTYPES[rng.integers(3)]),
+            int(rng.integers(-2, 3))]
+
+
+def _conv1d_draw(rng):
+    dtype = FLOATS[rng.integers(2)]
+    x = _array(rng, (2, 2, int(rng.integers(3, 8))), dtype)
+    k = int(rng.integers(1, 4))
+    return [x, _array(rng, (3, 2, k), dtype), _array(rng, (3,), dtype),
+            int(rng.integers(1, 3)), int(rng.integers(0, 2))]
+
+
+def _conv_t_draw(rng):
+    dtype = FLOATS[rng.integers(2)]
+    x = _array(rng, (1, 2, int(rng.integers(2, 5)), int(rng.integers(2, 5))), dtype)
+    k = int(rng.integers(1, 4))
+    stride = int(rng.integers(1, 3))
+    padding = int(rng.integers(0, k))
+    out_pad = int(rng.integers(0, stride)) if stride > 1 else 0
+    return [x, _array(rng, (2, 3, k, k), dtype), _array(rng, (3,), dtype), stride, padding,
+            out_pad]
+
+
+def _adaptive_draw(rng):
+    dtype = FLOATS[rng.integers(2)]
+    x = _array(rng, (1, 2, int(rng.integers(2, 8)), int(rng.integers(2, 8))), dtype)
+    return [x, (int(rng.integers(1, 5)), int(rng.integers(1, 5)))]
+
+
+def _scatter_draw(rng):
+    shape = _shape(rng, 2, 2, 4)
+    dim = int(rng.integers(0, 2))
+    idx_shape = tuple(int(rng.integers(1, s + 1)) for s in shape)
+    dtype = FLOATS[rng.integers(2)]
+    return [_array(rng, shape, dtype), dim, Arr(rng.integers(0, shape[dim], idx_shape)),
+            _array(rng, idx_shape, dtype)]
+
+
+def _mask_setitem_draw(rng):
+    shape = _shape(rng, int(rng.integers(1, 3)), 2, 4)
+    x = _array(rng, shape, FLOATS[rng.integers(2)])
+    mask = Arr(rng.random(shape) < 0.5)
+    v = _array(rng, (), FLOATS[rng.integers(2)]) if rng.random() < 0.5 else _array(
+        rng, shape[-1:], np.float64)
+    return [x, mask, v]
+
+
+def _neg_step_draw(rng):
+    shape = _shape(rng, 2, 2, 4)
+    return [_array(rng, shape, np.float64), slice(None, None, -1)]
+
+
+
 SPECS = [
     # pointwise unary
     _spec("neg", lambda m, x: -x, unary((np.int64, np.float32, np.float64))),
@@ -699,6 +792,62 @@ SPECS = [
           _softmax_draw),
     _spec("hardtanh_relu6", lambda m, x: ((EF if m is ember else TF).hardtanh(x * 2),
                                           (EF if m is ember else TF).relu6(x * 4)), unary()),
+    # third round: 0-d promotion, wider dtypes, more ops
+    _spec("add_zero_dim", lambda m, a, b: a + b if isinstance(a, m.Tensor) else b + a,
+          _zero_dim_binary),
+    _spec("mul_zero_dim", lambda m, a, b: m.mul(a, b) if isinstance(a, m.Tensor) else b * a,
+          _zero_dim_binary),
+    _spec("div_zero_dim", lambda m, a, b: a / b if isinstance(a, m.Tensor) else b.__rtruediv__(a),
+          _zero_dim_binary),
+    _spec("maximum_zero_dim", lambda m, a, b: m.maximum(a, b) if isinstance(a, m.Tensor) and
+          isinstance(b, m.Tensor) else m.clamp(a if isinstance(a, m.Tensor) else b, 0),
+          _zero_dim_binary),
+    _spec("where_scalars", lambda m, c, a, b: m.where(c, 1, 0.5), _where_draw),
+    _spec("batched_matmul", lambda m, a, b: a @ b, _batched_matmul_draw),
+    _spec("int_floor_divide_zero", lambda m, a, b: a // b, _int_div_zero_draw),
+    _spec("int_remainder_zero", lambda m, a, b: a % b, _int_div_zero_draw),
+    _spec("int_true_divide_zero", lambda m, a, b: a / b, _int_div_zero_draw),
+    _spec("sum_empty", lambda m, x, d: m.sum(x, d), _empty_draw),
+    _spec("amax_empty", lambda m, x, d: m.amax(x, d), _empty_draw),
+    _spec("max_empty", lambda m, x, d: m.max(x), _empty_draw),
+    _spec("mean_empty", lambda m, x, d: m.mean(x.double(), d), _empty_draw),
+    _spec("softmax_empty", lambda m, x, d: m.softmax(x.double(), 0), _empty_draw),
+    _spec("log_softmax_empty", lambda m, x, d: m.log_softmax(x.double(), d), _empty_draw),
+    _spec("softmax_int", lambda m, x: m.softmax(x, 0), unary((np.int64, np.bool_))),
+    _spec("softmax_empty_int", lambda m, x: m.softmax(x, 0),
+          fixed(lambda rng: Arr(np.zeros((0, 2), np.int64))), xfail=(
+              "torch returns an empty int tensor for empty int input; Ember refuses integral "
+              "input before looking at the size")),
+    _spec("cumsum_dtype", lambda m, x, d, k: m.cumsum(x, d, dtype=m.float64), _dim_op_draw),
+    _spec("repeat_interleave", lambda m, x, d, k: m.repeat_interleave(x, k, dim=d),
+          _dim_op_draw),
+    _spec("repeat", lambda m, x, d, k: x.repeat(*([k] * x.dim())), _dim_op_draw),
+    _spec("tile", lambda m, x, d, k: m.tile(x, (k,)), _dim_op_draw),
+    _spec("narrow", lambda m, x, d, k: m.narrow(x, d, 1, 1), _dim_op_draw),
+    _spec("select", lambda m, x, d, k: m.select(x, d, -1), _dim_op_draw),
+    _spec("unbind", lambda m, x, d, k: m.unbind(x, d), _dim_op_draw),
+    _spec("movedim", lambda m, x, d, k: m.movedim(x, d, 0), _dim_op_draw),
+    _spec("diff", lambda m, x, d, k: m.diff(x, k, d), _dim_op_draw),
+    _spec("tril", lambda m, x, k: m.tril(x, k), _square_draw),
+    _spec("triu", lambda m, x, k: m.triu(x, k), _square_draw),
+    _spec("diagonal", lambda m, x, k: m.diagonal(x, k), _square_draw),
+    _spec("trace", lambda m, x, k: m.trace(x), _square_draw),
+    _spec("diag", lambda m, x, k: m.diag(x[0], k), _square_draw),
+    _spec("nonzero", lambda m, x: m.nonzero(x), unary(DTYPES)),
+    _spec("masked_select", lambda m, x, mask, v: m.masked_select(x, mask), _masked_fill_draw),
+    _spec("argwhere", lambda m, x: m.argwhere(x), unary(DTYPES)),
+    _spec("scatter_add", lambda m, x, d, i, src: m.scatter_add(x, d, i, src), _scatter_draw),
+    _spec("scatter", lambda m, x, d, i, src: m.scatter(x, d, i, src), _scatter_draw),
+    _spec("mask_setitem", lambda m, x, mask, v: _setitem(m, x, mask, v), _mask_setitem_draw),
+    _spec("negative_step", lambda m, x, k: x[k], _neg_step_draw),
+    _spec("conv1d", _F("conv1d"), _conv1d_draw),
+    _spec("conv_transpose2d", lambda m, x, w, b, s, p, op: (EF if m is ember else TF)
+          .conv_transpose2d(x, w, b, s, p, op), _conv_t_draw),
+    _spec("adaptive_avg_pool2d", _F("adaptive_avg_pool2d"), _adaptive_draw),
+    _spec("adaptive_max_pool2d", _F("adaptive_max_pool2d"), _adaptive_draw),
+    _spec("clamp_inverted", lambda m, x: m.clamp(x, 1.0, -1.0), unary()),
+    _spec("std_int", lambda m, x: m.std(x), unary((np.int64,))),
+    _spec("abs_bool", lambda m, x: (m.abs(x), x.sum(), x.float().mean()), unary((np.bool_,))),
     _spec("one_hot", lambda m, i: (EF if m is ember else TF).one_hot(i, 5),
           fixed(lambda rng: Arr(rng.integers(0, 5, _shape(rng))))),
 ]
