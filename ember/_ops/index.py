@@ -424,9 +424,12 @@ def index_select(input, dim: int, index, *, out=None) -> Tensor:
     d = wrap_dim(dim, input.ndim) if input.ndim else 0
     size = input._data.shape[d] if input.ndim else 1
     idx = index._data
-    if idx.size and (int(idx.max()) >= size or int(idx.min()) < -size):
-        bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    if idx.size and (int(idx.max()) >= size or int(idx.min()) < 0):
+        # PyTorch takes no negative indices here; its message (and type) depends on the kernel
+        if d == 1:
+            bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+        raise IndexError("index out of range in self")
     x = input.reshape(1) if input.ndim == 0 else input
     result = _IndexSelect.apply(x, d, idx)
     if input.ndim == 0:
