@@ -1,4 +1,5 @@
-"""Sorting and selection: sort, argsort, msort, topk, median/nanmedian along a dim, mode, unique.
+"""Sorting and selection: sort, argsort, msort, topk, median/nanmedian along a dim, mode, unique,
+bincount.
 
 Values are gathered at indices computed on arrays, so their gradient scatters back to the picks.
 """
@@ -9,7 +10,7 @@ from ..autograd.function import Op
 from .._tensor import Tensor
 from ._registry import export
 from ._util import wrap_dim
-from .pointwise import _out
+from .pointwise import _not_implemented, _out
 from .reduce import (_MEDIAN, _MODE, _NANMEDIAN, _SORT, _TOPK, Median, Nanmedian, _median_index,
                      _values_indices)
 
@@ -166,3 +167,25 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
         return values
     return (values,) + ((inverse,) if return_inverse else ()) + \
         ((counts,) if return_counts else ())
+
+
+class Bincount(Op):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, weights, minlength):
+        counts = ctx.xp.bincount(x, weights=weights, minlength=minlength)
+        if weights is None:
+            return counts.astype(ctx.xp.int64, copy=False)
+        return counts.astype(weights.dtype if weights.dtype.kind == "f" else ctx.xp.float64)
+
+
+@export
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value occurs in a 1-D non-negative integer tensor (or the summed
+    ``weights``); int64 counts, or the weights' float dtype (float64 for integral weights)."""
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        raise _not_implemented("bincount", input)
+    if input.ndim != 1 or (input.numel() and int(input._data.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    return Bincount.apply(input, weights, int(minlength))
