@@ -17,6 +17,9 @@ import ember.nn.functional as EF
 torch = pytest.importorskip("torch")
 import torch.nn.functional as TF  # noqa: E402
 
+# expected warnings (broadcast losses, var with no degrees of freedom) are not what is compared
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
 DRAWS = 12
 DTYPES = (np.int64, np.float32, np.float64, np.bool_)
 FLOATS = (np.float32, np.float64)
@@ -610,6 +613,64 @@ def _neg_step_draw(rng):
 
 
 
+def _inplace(op):
+    def fn(m, a, b):
+        y = a.clone()
+        getattr(y, op)(b)
+        return y
+    return fn
+
+
+def _wide_dtype_draw(rng):
+    dtypes = (np.int32, np.uint8, np.int16, np.float16, np.bool_, np.int64)
+    shape = _shape(rng)
+    x = _array(rng, shape, dtypes[rng.integers(len(dtypes))])
+    if x.data.dtype == np.uint8:
+        x = Arr(np.abs(x.data.astype(np.int64)).astype(np.uint8))
+    return [x, int(rng.integers(-len(shape), len(shape)))]
+
+
+def _bad_shape_draw(rng):
+    return [_array(rng, _shape(rng, 2, 2, 4), FLOATS[rng.integers(2)]),
+            _array(rng, _shape(rng, 2, 2, 4), FLOATS[rng.integers(2)])]
+
+
+def _linalg_draw(rng):
+    n = int(rng.integers(1, 4))
+    a = rng.standard_normal((n, n)) + n * np.eye(n)
+    return [Arr(a.astype(FLOATS[rng.integers(2)])), _array(rng, (n, 2), np.float64)]
+
+
+def _spd_draw(rng):
+    n = int(rng.integers(1, 4))
+    a = rng.standard_normal((n, n))
+    return [Arr((a @ a.T + n * np.eye(n)).astype(np.float64))]
+
+
+def _pair_rows_draw(rng):
+    n, m, d = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    dtype = FLOATS[rng.integers(2)]
+    return [_array(rng, (n, d), dtype), _array(rng, (m, d), dtype)]
+
+
+def _unfold_draw(rng):
+    dtype = FLOATS[rng.integers(2)]
+    x = _array(rng, (1, 2, int(rng.integers(3, 6)), int(rng.integers(3, 6))), dtype)
+    return [x, int(rng.integers(1, 3)), int(rng.integers(0, 2)), int(rng.integers(1, 3))]
+
+
+def _prelu_draw(rng):
+    dtype = FLOATS[rng.integers(2)]
+    c = int(rng.integers(1, 4))
+    return [_array(rng, (2, c, 3), dtype), _array(rng, (c,) if rng.random() < 0.5 else (1,),
+                                                   dtype)]
+
+
+def _oob_draw(rng):
+    n = int(rng.integers(2, 5))
+    return [_array(rng, (n, 3), FLOATS[rng.integers(2)]), Arr(np.array([0, n + int(rng.integers(0, 3))]))]
+
+
 SPECS = [
     # pointwise unary
     _spec("neg", lambda m, x: -x, unary((np.int64, np.float32, np.float64))),
@@ -848,6 +909,65 @@ SPECS = [
     _spec("clamp_inverted", lambda m, x: m.clamp(x, 1.0, -1.0), unary()),
     _spec("std_int", lambda m, x: m.std(x), unary((np.int64,))),
     _spec("abs_bool", lambda m, x: (m.abs(x), x.sum(), x.float().mean()), unary((np.bool_,))),
+    # fourth round: in-place promotion, wide dtypes, errors, linalg, more nn.functional
+    _spec("iadd", _inplace("add_"), binary(DTYPES[:3])),
+    _spec("imul", _inplace("mul_"), binary(DTYPES)),
+    _spec("idiv", _inplace("div_"), binary(DTYPES[:3], "positive")),
+    _spec("sum_wide", lambda m, x, d: (m.sum(x), m.sum(x, d)), _wide_dtype_draw),
+    _spec("prod_wide", lambda m, x, d: m.prod(x, d), _wide_dtype_draw),
+    _spec("cumsum_wide", lambda m, x, d: m.cumsum(x, d), _wide_dtype_draw),
+    _spec("amax_wide", lambda m, x, d: (m.amax(x, d), m.argmin(x.long(), d)), _wide_dtype_draw),
+    _spec("neg_abs_wide", lambda m, x, d: (-x, m.abs(x)) if x.dtype != m.bool else x,
+          _wide_dtype_draw),
+    _spec("add_wide", lambda m, x, d: (x + x, x * 2, x + 1.5, x > 1), _wide_dtype_draw),
+    _spec("mean_dtype", lambda m, x, d: m.mean(x, d, dtype=m.float64), _wide_dtype_draw),
+    _spec("pow_int_float", lambda m, a, b: (a ** 0.5, 2.5 ** a), binary(
+        (np.int64,), "positive", scalars=False)),
+    _spec("reshape_two_minus_one", lambda m, x: x.reshape(-1, -1), unary()),
+    _spec("expand_invalid", lambda m, a, b: a.expand(b.shape), _bad_shape_draw),
+    _spec("stack_mismatch", lambda m, a, b: m.stack([a, b]), _bad_shape_draw),
+    _spec("cat_empty_list", lambda m, x: m.cat([]), unary()),
+    _spec("conv2d_channel_mismatch", lambda m, a, b: (EF if m is ember else TF).conv2d(
+        a[None, None], b[None, None].expand(1, 2, 1, 1)), _bad_shape_draw),
+    _spec("layer_norm_mismatch", lambda m, a, b: (EF if m is ember else TF).layer_norm(
+        a, tuple(b.shape)), _bad_shape_draw),
+    _spec("gather_oob", lambda m, x, i: m.gather(x, 0, i[:, None]), _oob_draw),
+    _spec("index_select_oob", lambda m, x, i: m.index_select(x, 0, i), _oob_draw),
+    _spec("embedding_oob", lambda m, x, i: (EF if m is ember else TF).embedding(i, x), _oob_draw),
+    _spec("cross_entropy_oob", lambda m, x, i: (EF if m is ember else TF).cross_entropy(
+        x.transpose(0, 1)[:2], i), _oob_draw),
+    _spec("linalg_solve", lambda m, a, b: m.linalg.solve(a, b.to(a.dtype)), _linalg_draw),
+    _spec("linalg_inv_det", lambda m, a, b: (m.linalg.inv(a), m.linalg.det(a)), _linalg_draw),
+    _spec("cholesky", lambda m, a: m.linalg.cholesky(a), _spd_draw),
+    _spec("matrix_norm", lambda m, a, b: (m.linalg.norm(a), m.linalg.matrix_norm(a, "nuc")
+                                          if a.dtype == m.float64 else a), _linalg_draw),
+    _spec("cdist", lambda m, a, b: m.cdist(a, b), _pair_rows_draw),
+    _spec("cosine_similarity", lambda m, a, b: (EF if m is ember else TF).cosine_similarity(
+        a[:1], b[:1]), _pair_rows_draw),
+    _spec("pairwise_distance", lambda m, a, b: (EF if m is ember else TF).pairwise_distance(
+        a[:1], b), _pair_rows_draw),
+    _spec("unfold", lambda m, x, k, p, s: (EF if m is ember else TF).unfold(
+        x, k + 1, padding=p, stride=s), _unfold_draw),
+    _spec("pixel_shuffle", lambda m, x, k, p, s: (EF if m is ember else TF).pixel_shuffle(
+        x.repeat(1, 2, 1, 1), 2), _unfold_draw),
+    _spec("prelu", _F("prelu"), _prelu_draw),
+    _spec("activations", lambda m, x: tuple(getattr(EF if m is ember else TF, f)(x) for f in (
+        "hardswish", "mish", "softsign", "logsigmoid", "selu", "celu", "tanhshrink")), unary()),
+    # float32 only: torch's float64 hardsigmoid backward multiplies by a float32 1/6
+    _spec("hardsigmoid", lambda m, x: (EF if m is ember else TF).hardsigmoid(x.float()), unary()),
+    _spec("gelu_tanh", lambda m, x: (EF if m is ember else TF).gelu(x, approximate="tanh"),
+          unary()),
+    _spec("max_pool1d", lambda m, x, k, s, p, c: (EF if m is ember else TF).max_pool1d(
+        x[0], k, s, p, ceil_mode=c), _pool_draw),
+    _spec("avg_pool1d", lambda m, x, k, s, p, c: (EF if m is ember else TF).avg_pool1d(
+        x[0], k, s, p, ceil_mode=c), _pool_draw),
+    _spec("max_pool_bad_padding", lambda m, x, k, s, p, c: (EF if m is ember else TF)
+          .max_pool2d(x, 2, padding=2), _pool_draw),
+    _spec("sort_stable", lambda m, x: m.sort(x, stable=True), unary((np.int64, np.bool_))),
+    _spec("bincount", lambda m, x: m.bincount(x), fixed(
+        lambda rng: Arr(rng.integers(0, 5, int(rng.integers(0, 6)))))),
+    _spec("unique", lambda m, x: m.unique(x, return_inverse=True, return_counts=True),
+          unary((np.int64, np.bool_, np.float32))),
     _spec("one_hot", lambda m, i: (EF if m is ember else TF).one_hot(i, 5),
           fixed(lambda rng: Arr(rng.integers(0, 5, _shape(rng))))),
 ]
