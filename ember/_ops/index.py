@@ -22,7 +22,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Op, version_counter
 from .._tensor import Tensor, _make
 from . import _registry
-from ._inplace import check_inplace_allowed, inplace_variant, write_inplace
+from ._inplace import _type_name, check_inplace_allowed, inplace_variant, write_inplace
 from ._registry import export
 from ._util import as_tensor_on, wrap_dim
 
@@ -333,6 +333,7 @@ def _shape_mismatch(exc: ValueError) -> RuntimeError:
 
 def setitem(self: Tensor, key, value) -> None:
     key = _prepare_key(self, key)
+    _check_put_dtype(self, value, key)
     value_requires = isinstance(value, Tensor) and value._requires_grad
     recording = _state.enabled and (self._requires_grad or value_requires)
     if not recording:
@@ -362,6 +363,18 @@ def setitem(self: Tensor, key, value) -> None:
     write_inplace(self, result)
 
 
+def _check_put_dtype(self: Tensor, value, key) -> None:
+    """Advanced-index writes take a tensor value of the destination's dtype only (a 0-d value
+    under a single bool mask is a masked fill, which casts), as in PyTorch."""
+    if not isinstance(value, Tensor) or value.dtype is self.dtype or _is_basic(key):
+        return
+    if value.ndim == 0 and getattr(key, "dtype", None) == np.bool_:
+        return
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                       f"{_type_name(self.dtype)} for the destination and "
+                       f"{_type_name(value.dtype)} for the source.")
+
+
 def _value_tensor(self: Tensor, value) -> Tensor:
     if not isinstance(value, Tensor):
         return as_tensor_on(value, self, dtype=self.dtype)
@@ -372,6 +385,7 @@ def _value_tensor(self: Tensor, value) -> Tensor:
 def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
     """Out-of-place ``input[indices] = values`` (``+=`` with ``accumulate``)."""
     key = _prepare_key(input, tuple(indices))
+    _check_put_dtype(input, values, key)
     values = _value_tensor(input, values)
     try:
         return IndexPut.apply(input, values, key, bool(accumulate))
