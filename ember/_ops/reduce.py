@@ -689,9 +689,8 @@ def _cum_extreme(name, accumulate, result_cls):
         xp = x._device.backend.xp
         running = getattr(xp, accumulate).accumulate(data, axis=axis)
         hits = data == running
-        if data.dtype.kind in "fc":
-            is_nan = xp.isnan(running)
-            hits = (hits & ~is_nan) | (is_nan & (xp.cumsum(is_nan, axis=axis) == 1))
+        if data.dtype.kind in "fc":  # every NaN takes over the index, as in PyTorch
+            hits |= xp.isnan(data)
         shape = [1] * data.ndim
         shape[axis] = data.shape[axis]
         positions = xp.arange(data.shape[axis]).reshape(shape)
