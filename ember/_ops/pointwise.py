@@ -1013,6 +1013,7 @@ def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Te
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1,
             out: Tensor | None = None) -> Tensor:
     """input + value * tensor1 * tensor2."""
+    input, tensor1, tensor2 = _promote_three(input, tensor1, tensor2)
     prod = tensor1 * tensor2
     return _out(input + (prod if value == 1 else prod * value), out)
 
@@ -1029,8 +1030,16 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1,
             ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
+    input, tensor1, tensor2 = _promote_three(input, tensor1, tensor2)
     quot = tensor1 / tensor2
     return _out(input + (quot if value == 1 else quot * value), out)
+
+
+def _promote_three(*tensors) -> tuple:
+    """Cast to the common dtype of all three first, as PyTorch computes in it (a float32
+    tensor1 * tensor2 rounded before meeting a float64 input would lose precision)."""
+    dt = result_type(*tensors)
+    return tuple(cast(t, dt) for t in tensors)
 
 
 # -- complex parts -------------------------------------------------------------------------------
