@@ -357,6 +357,8 @@ class _ZeroGrad(Op):
 class Sign(_ZeroGrad):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "f":  # (x > 0) - (x < 0), as PyTorch: sign(nan) is 0, not nan
+            return ctx.xp.subtract(x > 0, x < 0, dtype=x.dtype)
         return ctx.xp.sign(x)
 
 
