@@ -508,6 +508,13 @@ class IndexAddOp(Op):
 
 
 # -- padding -------------------------------------------------------------------------------------
+def _check_padded_size(n: int, lo: int, hi: int, axis: int) -> None:
+    if n + lo + hi < 0:
+        raise RuntimeError(f"The input size {n}, plus negative padding {lo} and {hi} resulted in "
+                           f"a negative output size, which is invalid. Check dimension {axis} of "
+                           "your input.")
+
+
 class ConstantPadOp(Op):
     """Pads (low, high) per trailing dim with ``value``; negative amounts crop."""
 
@@ -518,11 +525,9 @@ class ConstantPadOp(Op):
         xp = ctx.xp
         lead = x.ndim - len(pads)
         ctx.pads = pads
+        for axis, (n, (lo, hi)) in enumerate(zip(x.shape[lead:], pads), lead):
+            _check_padded_size(n, lo, hi, axis)
         shape = x.shape[:lead] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[lead:], pads))
-        if any(s < 0 for s in shape):
-            raise RuntimeError(f"The input size {x.shape[lead]}, plus negative padding "
-                               f"{pads[0][0]} and {pads[0][1]} resulted in a negative output "
-                               f"size, which is invalid. Check dimension {lead} of your input.")
         out = xp.full(shape, value, dtype=x.dtype)
         src = [slice(None)] * lead
         dst = [slice(None)] * lead
@@ -588,6 +593,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                                f"at dimension {axis} of input {_dims(input.shape)}")
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
+        _check_padded_size(n, lo, hi, axis)
         if lo == 0 and hi == 0:
             continue
         index = Tensor._make(_pad_index(xp, n, lo, hi, mode), input._device)
