@@ -671,6 +671,67 @@ def _oob_draw(rng):
     return [_array(rng, (n, 3), FLOATS[rng.integers(2)]), Arr(np.array([0, n + int(rng.integers(0, 3))]))]
 
 
+def _special(rng):
+    """A float array sprinkled with nan, inf and -inf (values only: gradients through
+    infinities and ties among them are not comparable)."""
+    shape = _shape(rng, int(rng.integers(1, 3)), 2, 4)
+    data = rng.standard_normal(shape)
+    data[rng.random(shape) < 0.25] = np.nan
+    data[rng.random(shape) < 0.15] = np.inf
+    data[rng.random(shape) < 0.15] = -np.inf
+    return Arr(data.astype(FLOATS[rng.integers(2)]))
+
+
+def _special_draw(rng):
+    x = _special(rng)
+    return [x, int(rng.integers(-x.data.ndim, x.data.ndim))]
+
+
+def _neg_inf_rows_draw(rng):
+    x = rng.standard_normal((3, 4))
+    x[rng.random((3, 4)) < 0.5] = -np.inf
+    x[0] = -np.inf
+    return [Arr(x.astype(FLOATS[rng.integers(2)]))]
+
+
+def _running_stats(m, x, rm, rv, w, b, training):
+    F = EF if m is ember else TF
+    rm, rv = rm.detach().clone(), rv.detach().clone()
+    out = F.batch_norm(x, rm, rv, w, b, training=training, momentum=0.3)
+    return out, rm, rv
+
+
+def _ternary_draw(rng):
+    shape = _shape(rng)
+    return [_array(rng, shape, DTYPES[rng.integers(3)]),
+            _array(rng, _broadcast_partner(rng, shape), DTYPES[rng.integers(3)]),
+            _array(rng, _broadcast_partner(rng, shape), DTYPES[rng.integers(3)], "positive")]
+
+
+def _pad_neg_draw(rng):
+    x = _array(rng, (1, 2, int(rng.integers(3, 6)), int(rng.integers(3, 6))), FLOATS[rng.integers(2)])
+    pad = tuple(int(v) for v in rng.integers(-2, 3, 4))
+    mode = ["constant", "replicate"][rng.integers(2)]
+    return [x, pad, mode]
+
+
+def _interp3_draw(rng):
+    dtype = FLOATS[rng.integers(2)]
+    mode = ["trilinear", "nearest", "nearest-exact", "bicubic_ac", "bilinear_aa"][rng.integers(5)]
+    if mode in ("bicubic_ac", "bilinear_aa"):
+        return [_array(rng, (1, 1, 4, 5), dtype), (int(rng.integers(2, 7)), 3), mode]
+    return [_array(rng, (1, 1, 2, 3, 3), dtype), (3, int(rng.integers(2, 5)), 2), mode]
+
+
+def _interp3(m, x, size, mode):
+    F = EF if m is ember else TF
+    if mode == "bicubic_ac":
+        return F.interpolate(x, size=size, mode="bicubic", align_corners=True)
+    if mode == "bilinear_aa":
+        return F.interpolate(x, size=size, mode="bilinear", antialias=True)
+    return F.interpolate(x, size=size, mode=mode)
+
+
 SPECS = [
     # pointwise unary
     _spec("neg", lambda m, x: -x, unary((np.int64, np.float32, np.float64))),
@@ -968,6 +1029,38 @@ SPECS = [
         lambda rng: Arr(rng.integers(0, 5, int(rng.integers(0, 6)))))),
     _spec("unique", lambda m, x: m.unique(x, return_inverse=True, return_counts=True),
           unary((np.int64, np.bool_, np.float32))),
+    # fifth round: nan/inf propagation, running stats, mixed-dtype ternaries
+    _spec("max_nan", lambda m, x, d: (m.max(x), m.max(x, d), m.amin(x, d)), _special_draw, grad=False),
+    _spec("argmax_nan", lambda m, x, d: (m.argmax(x), m.argmin(x, d)), _special_draw, grad=False),
+    _spec("sort_nan", lambda m, x, d: m.sort(x, d), _special_draw, grad=False),
+    _spec("topk_nan", lambda m, x, d: m.topk(x, 1, d).values, _special_draw, grad=False),
+    _spec("topk_ties", lambda m, x: m.topk(x, 1), fixed(lambda rng: Arr(np.array([1.0, 1, 0])))
+          , xfail="ties: torch's topk returns the lowest index first (undocumented); Ember's "
+          "argpartition picks any of the tied candidates (here the last)"),
+    _spec("maximum_nan", lambda m, x, d: (m.maximum(x, x.flip(d)), m.fmax(x, x.flip(d))),
+          _special_draw, grad=False),
+    _spec("clamp_relu_nan", lambda m, x, d: (m.clamp(x, -1, 1), m.relu(x), m.sign(x)),
+          _special_draw, grad=False),
+    _spec("cumsum_nan", lambda m, x, d: (m.cumsum(x, d), m.cummax(x, d)), _special_draw, grad=False),
+    _spec("logsumexp_inf", lambda m, x: m.logsumexp(x, 1), _neg_inf_rows_draw),
+    _spec("softmax_inf", lambda m, x: (m.softmax(x, 1), m.log_softmax(x, 1)),
+          _neg_inf_rows_draw),
+    _spec("nan_reductions", lambda m, x, d: (m.sum(x, d), m.mean(x), m.prod(x, d),
+                                             m.nansum(x, d), m.nanmean(x, d)), _special_draw, grad=False),
+    _spec("isnan_isinf", lambda m, x, d: (m.isnan(x), m.isinf(x), m.isfinite(x),
+                                          m.nan_to_num(x)), _special_draw, grad=False),
+    _spec("batch_norm_running_stats", _running_stats, _batch_norm_draw),
+    _spec("addcmul", lambda m, a, b, c: m.addcmul(a, b, c, value=2), _ternary_draw),
+    # no gradients: torch's addcdiv backward fails for an integral tensor2
+    _spec("addcdiv", lambda m, a, b, c: m.addcdiv(a.double(), b, c, value=0.5), _ternary_draw,
+          grad=False),
+    _spec("lerp", lambda m, a, b, c: m.lerp(a.double(), b.double(), 0.3), _ternary_draw),
+    _spec("clamp_tensors", lambda m, a, b, c: m.clamp(a, b, b + c), _ternary_draw),
+    _spec("where_mixed", lambda m, a, b, c: m.where(a > 0, b, c), _ternary_draw),
+    _spec("pad_negative", _pad, _pad_neg_draw),
+    _spec("interpolate_3d", _interp3, _interp3_draw),
+    _spec("avg_pool2d_divisor", lambda m, x, k, s, p, c: (EF if m is ember else TF).avg_pool2d(
+        x, k, s, p, ceil_mode=c, divisor_override=3), _pool_draw),
     _spec("one_hot", lambda m, i: (EF if m is ember else TF).one_hot(i, 5),
           fixed(lambda rng: Arr(rng.integers(0, 5, _shape(rng))))),
 ]
@@ -983,7 +1076,9 @@ def _to(module, arg, grad):
 
 
 def _flatten(out):
-    return list(out) if isinstance(out, (tuple, list)) else [out]
+    if isinstance(out, (tuple, list)):
+        return [leaf for item in out for leaf in _flatten(item)]
+    return [out]
 
 
 def _dtype_name(dtype):
