@@ -1,4 +1,4 @@
-"""Distances between the rows of one matrix: ``pdist``.
+"""Distances between the rows of one matrix: ``pdist``; between two tensors: ``dist``.
 
 ``cdist`` (two sets of rows) lives with the norms in ``linalg``; ``pairwise_distance`` and
 ``cosine_similarity`` (row by row) with the losses that use them.
@@ -15,6 +15,12 @@ from ._inplace import _type_name
 from ._registry import export
 from .index import index_select
 from .decomposition import vector_norm
+
+@export
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """The p-norm of ``input - other`` (broadcast), over all elements."""
+    return vector_norm(input - other, p)
+
 
 @export(nn=True, method=False)
 def pdist(input: Tensor, p: float = 2) -> Tensor:
