@@ -1003,6 +1003,8 @@ SPECS = [
     _spec("matrix_norm", lambda m, a, b: (m.linalg.norm(a), m.linalg.matrix_norm(a, "nuc")
                                           if a.dtype == m.float64 else a), _linalg_draw),
     _spec("cdist", lambda m, a, b: m.cdist(a, b), _pair_rows_draw),
+    _spec("dist", lambda m, a, b: (m.dist(a, b), a.dist(b, 1), m.dist(a, b, float("inf"))),
+          binary(FLOATS, scalars=False)),
     _spec("cosine_similarity", lambda m, a, b: (EF if m is ember else TF).cosine_similarity(
         a[:1], b[:1]), _pair_rows_draw),
     _spec("pairwise_distance", lambda m, a, b: (EF if m is ember else TF).pairwise_distance(
