@@ -82,6 +82,9 @@ class Mean(Op):
         for ax in axes:
             count *= x.shape[ax]
         ctx.count = count
+        if x.size == 0:  # nan (0/0) without NumPy's "Mean of empty slice" warning, as PyTorch
+            total = x.sum(axis=axes, keepdims=keepdim)
+            return total * float("nan") if count == 0 else total
         return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
