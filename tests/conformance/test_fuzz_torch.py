@@ -459,7 +459,8 @@ def _norm_groups_draw(rng):
 def _masked_fill_draw(rng):
     shape = _shape(rng)
     x = _array(rng, shape, DTYPES[rng.integers(3)])
-    return [x, Arr(rng.random(_broadcast_partner(rng, shape)) < 0.5), _scalar(rng, DTYPES[rng.integers(3)])]
+    mask = Arr(rng.random(_broadcast_partner(rng, shape)) < 0.5)
+    return [x, mask, _scalar(rng, DTYPES[rng.integers(3)])]
 
 
 def _index_select_draw(rng):
@@ -517,7 +518,8 @@ def _einsum_draw(rng):
 
 def _shift_draw(rng):
     shape = _shape(rng)
-    return [Arr(rng.integers(-20, 20, shape)), Arr(rng.integers(0, 5, _broadcast_partner(rng, shape)))]
+    return [Arr(rng.integers(-20, 20, shape)),
+            Arr(rng.integers(0, 5, _broadcast_partner(rng, shape)))]
 
 
 def _zero_dim_binary(rng):
@@ -668,7 +670,8 @@ def _prelu_draw(rng):
 
 def _oob_draw(rng):
     n = int(rng.integers(2, 5))
-    return [_array(rng, (n, 3), FLOATS[rng.integers(2)]), Arr(np.array([0, n + int(rng.integers(0, 3))]))]
+    return [_array(rng, (n, 3), FLOATS[rng.integers(2)]),
+            Arr(np.array([0, n + int(rng.integers(0, 3))]))]
 
 
 def _special(rng):
@@ -709,7 +712,8 @@ def _ternary_draw(rng):
 
 
 def _pad_neg_draw(rng):
-    x = _array(rng, (1, 2, int(rng.integers(3, 6)), int(rng.integers(3, 6))), FLOATS[rng.integers(2)])
+    shape = (1, 2, int(rng.integers(3, 6)), int(rng.integers(3, 6)))
+    x = _array(rng, shape, FLOATS[rng.integers(2)])
     pad = tuple(int(v) for v in rng.integers(-2, 3, 4))
     mode = ["constant", "replicate"][rng.integers(2)]
     return [x, pad, mode]
@@ -1032,7 +1036,8 @@ SPECS = [
     _spec("unique", lambda m, x: m.unique(x, return_inverse=True, return_counts=True),
           unary((np.int64, np.bool_, np.float32))),
     # fifth round: nan/inf propagation, running stats, mixed-dtype ternaries
-    _spec("max_nan", lambda m, x, d: (m.max(x), m.max(x, d), m.amin(x, d)), _special_draw, grad=False),
+    _spec("max_nan", lambda m, x, d: (m.max(x), m.max(x, d), m.amin(x, d)), _special_draw,
+          grad=False),
     _spec("argmax_nan", lambda m, x, d: (m.argmax(x), m.argmin(x, d)), _special_draw, grad=False),
     _spec("sort_nan", lambda m, x, d: m.sort(x, d), _special_draw, grad=False),
     _spec("topk_nan", lambda m, x, d: m.topk(x, 1, d).values, _special_draw, grad=False),
@@ -1043,12 +1048,14 @@ SPECS = [
           _special_draw, grad=False),
     _spec("clamp_relu_nan", lambda m, x, d: (m.clamp(x, -1, 1), m.relu(x), m.sign(x)),
           _special_draw, grad=False),
-    _spec("cumsum_nan", lambda m, x, d: (m.cumsum(x, d), m.cummax(x, d)), _special_draw, grad=False),
+    _spec("cumsum_nan", lambda m, x, d: (m.cumsum(x, d), m.cummax(x, d)), _special_draw,
+          grad=False),
     _spec("logsumexp_inf", lambda m, x: m.logsumexp(x, 1), _neg_inf_rows_draw),
     _spec("softmax_inf", lambda m, x: (m.softmax(x, 1), m.log_softmax(x, 1)),
           _neg_inf_rows_draw),
     _spec("nan_reductions", lambda m, x, d: (m.sum(x, d), m.mean(x), m.prod(x, d),
-                                             m.nansum(x, d), m.nanmean(x, d)), _special_draw, grad=False),
+                                             m.nansum(x, d), m.nanmean(x, d)), _special_draw,
+          grad=False),
     _spec("isnan_isinf", lambda m, x, d: (m.isnan(x), m.isinf(x), m.isfinite(x),
                                           m.nan_to_num(x)), _special_draw, grad=False),
     _spec("batch_norm_running_stats", _running_stats, _batch_norm_draw),
