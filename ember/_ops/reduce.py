@@ -10,6 +10,7 @@ import collections
 import types
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
@@ -127,7 +128,8 @@ def _return_type(name: str, fields: tuple = ("values", "indices")):
 
 
 _MAX, _MIN, _SORT, _TOPK = (_return_type(n) for n in ("max", "min", "sort", "topk"))
-_MEDIAN, _NANMEDIAN, _MODE = (_return_type(n) for n in ("median", "nanmedian", "mode"))
+_MEDIAN, _NANMEDIAN, _MODE, _KTHVALUE = (_return_type(n) for n in ("median", "nanmedian", "mode",
+                                                                   "kthvalue"))
 _CUMMAX, _CUMMIN = _return_type("cummax"), _return_type("cummin")
 _AMINMAX = _return_type("aminmax", ("min", "max"))
 _registry.FUNCTIONS["return_types"] = return_types
@@ -681,6 +683,61 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     axis = wrap_dim(dim, input.ndim)
     x = input if input.ndim else input.reshape(1)
     result = Cumprod.apply(x, axis, _reduce_dtype(input, dtype))
+    return _out(result if input.ndim else result.reshape(()), out)
+
+
+class LogCumSumExp(Op):
+    """Running log-sum-exp by ``logaddexp.accumulate``: exact at any range (a shift by the
+    slice's max would underflow the early terms to -inf)."""
+
+    _backward_name = "LogcumsumexpBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        out = ctx.xp.logaddexp.accumulate(x, axis=axis)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d out_j / d x_i = exp(x_i - out_j) for i <= j.
+        x, out = ctx.saved_tensors
+        axis = ctx.axis
+        if grad_mode.state.enabled:
+            return _logcumsumexp_grad_composite(x, grad, axis), None
+        # Positive and negative parts of the gradient go through reversed logcumsumexps
+        # separately, so nothing overflows.
+        log_grad = grad.abs().log()
+        neg_inf = float("-inf")
+
+        def part(mask):
+            logs = where(mask, log_grad, neg_inf) - out
+            return (logcumsumexp(logs.flip(axis), axis).flip(axis) + x).exp()
+        return part(grad > 0) - part(grad < 0), None
+
+
+def _logcumsumexp_grad_composite(x: Tensor, grad: Tensor, axis: int) -> Tensor:
+    """The same gradient as an (n, n) sum per slice, from ops that differentiate exactly (for
+    create_graph; O(n^2) memory along ``axis``)."""
+    xm, gm = x.movedim(axis, -1), grad.movedim(axis, -1)
+    om = logcumsumexp(xm, -1)
+    n = xm.shape[-1]
+    upper = _make(x._device.backend.xp.triu(x._device.backend.xp.ones((n, n), dtype=bool)),
+                  x._device)
+    diff = where(upper, xm.unsqueeze(-1) - om.unsqueeze(-2), float("-inf"))
+    return (diff.exp() * gm.unsqueeze(-2)).sum(-1).movedim(-1, axis)
+
+
+@export
+def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
+    """log(cumsum(exp(input))) along ``dim``, computed without overflow."""
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
+                                  f"'{_long_name(input.dtype)}'")
+    axis = wrap_dim(dim, input.ndim)
+    x = input if input.ndim else input.reshape(1)
+    result = LogCumSumExp.apply(x, axis)
     return _out(result if input.ndim else result.reshape(()), out)
 
 

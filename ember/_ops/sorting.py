@@ -11,8 +11,8 @@ from .._tensor import Tensor
 from ._registry import export
 from ._util import wrap_dim
 from .pointwise import _not_implemented, _out
-from .reduce import (_MEDIAN, _MODE, _NANMEDIAN, _SORT, _TOPK, Median, Nanmedian, _median_index,
-                     _values_indices)
+from .reduce import (_KTHVALUE, _MEDIAN, _MODE, _NANMEDIAN, _SORT, _TOPK, Median, Nanmedian,
+                     _median_index, _values_indices)
 
 
 def _argsort_array(xp, data, axis: int, descending: bool):
@@ -78,6 +78,29 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     result = _values_indices(_TOPK, x, index, axis, True)
     if not input.ndim:
         result = _TOPK(result[0].reshape(()), result[1].reshape(()))
+    if out is not None:
+        _out(result[0], out[0])
+        _out(result[1], out[1])
+    return result
+
+
+@export
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
+    """Named (values, indices): the k-th smallest along ``dim`` (NaN counts as largest).
+
+    Among equal values the index is the k-th in a stable sort; PyTorch's choice among ties
+    depends on its selection algorithm and can differ."""
+    axis = wrap_dim(dim, input.ndim)
+    size = input.shape[axis] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+    x = input if input.ndim else input.reshape(1)
+    xp = x._device.backend.xp
+    order = _argsort_array(xp, x._data, axis, False)
+    index = order[(slice(None),) * axis + (slice(k - 1, k),)]
+    result = _values_indices(_KTHVALUE, x, index, axis, keepdim or not input.ndim)
+    if not input.ndim:
+        result = _KTHVALUE(result[0].reshape(()), result[1].reshape(()))
     if out is not None:
         _out(result[0], out[0])
         _out(result[1], out[1])
