@@ -18,6 +18,7 @@ import struct
 import sys
 import time
 import warnings
+import weakref
 from multiprocessing.reduction import ForkingPickler
 from typing import Callable, Iterable
 
@@ -302,7 +303,11 @@ class _ResultReader:
 
     def __init__(self, data_queue, check: Callable[[], None]) -> None:
         self._queue = data_queue
-        self._check = check
+        # The iterator's method is held weakly, so the iterator is not in a cycle with its
+        # reader: dropping its last reference shuts the workers down at once, without waiting
+        # for the garbage collector.
+        self._check_ref = (weakref.WeakMethod(check) if hasattr(check, "__self__")
+                           else lambda: check)
         self._fd = data_queue._reader.fileno() if os.name == "posix" else None
 
     def get(self, timeout: float):
@@ -324,7 +329,9 @@ class _ResultReader:
         got = 0
         while got < size:
             if not select.select([self._fd], [], [], _worker.MP_STATUS_CHECK_INTERVAL)[0]:
-                self._check()
+                check = self._check_ref()
+                if check is not None:
+                    check()
                 continue
             chunk = os.read(self._fd, min(size - got, 1 << 22))
             if not chunk:
