@@ -21,6 +21,7 @@ from typing import Any
 import ember
 import ember.distributed as dist
 from ember import nn
+from ember.examples.mnist import train_epoch
 from ember.nn.parallel import DistributedDataParallel
 from ember.utils.data import DataLoader, DistributedSampler, TensorDataset
 
@@ -95,17 +96,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     for epoch in range(1, args.epochs + 1):
         sampler.set_epoch(epoch)
         model.train()
-        running, seen = 0.0, 0
-        for images, targets in train_loader:
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(images), targets)
-            loss.backward()
-            optimizer.step()
-            running += loss.item() * len(targets)
-            seen += len(targets)
+        train_loss = train_epoch(model, train_loader, optimizer)
         test_loss, test_acc = evaluate(model, test_loader)
         if rank == 0:
-            print(f"epoch {epoch:3d}  train loss {running / seen:.4f}  test loss {test_loss:.4f}"
+            print(f"epoch {epoch:3d}  train loss {train_loss:.4f}  test loss {test_loss:.4f}"
                   f"  test acc {100 * test_acc:.2f}%  ({time.perf_counter() - start:.1f}s)",
                   flush=True)
     # The replicas must still be identical: compare a checksum across ranks.

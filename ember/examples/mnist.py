@@ -76,6 +76,23 @@ def evaluate(model: nn.Module, loader: DataLoader) -> tuple[float, float, list]:
     return total_loss / count, correct / count, wrong
 
 
+def train_epoch(model: nn.Module, batches, optimizer: ember.optim.Optimizer,
+                report=None) -> float:
+    """One pass of cross-entropy training over ``batches``; the mean loss per example.
+    ``report(mean_so_far)`` runs after each step."""
+    running, seen = 0.0, 0
+    for images, targets in batches:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(images), targets)
+        loss.backward()
+        optimizer.step()
+        running += loss.item() * len(targets)
+        seen += len(targets)
+        if report is not None:
+            report(running / seen)
+    return running / max(seen, 1)
+
+
 def _progress(loader, enabled: bool, desc: str):
     if not enabled:
         return loader
@@ -103,23 +120,16 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     wrong: list = []
     for epoch in range(1, args.epochs + 1):
         model.train()
-        running, seen = 0.0, 0
         bar = _progress(train_loader, not args.no_progress, f"epoch {epoch}/{args.epochs}")
-        for images, targets in bar:
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(images), targets)
-            loss.backward()
-            optimizer.step()
-            running += loss.item() * len(targets)
-            seen += len(targets)
-            if bar is not train_loader:
-                bar.set_postfix(loss=f"{running / seen:.4f}")
+        report = (lambda mean: bar.set_postfix(loss=f"{mean:.4f}")) \
+            if bar is not train_loader else None
+        train_loss = train_epoch(model, bar, optimizer, report)
         scheduler.step()
         test_loss, test_acc, wrong = evaluate(model, test_loader)
-        history["train_loss"].append(running / seen)
+        history["train_loss"].append(train_loss)
         history["test_loss"].append(test_loss)
         history["test_acc"].append(test_acc)
-        print(f"epoch {epoch:3d}  train loss {running / seen:.4f}  test loss {test_loss:.4f}  "
+        print(f"epoch {epoch:3d}  train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
               f"test acc {100 * test_acc:.2f}%  ({time.perf_counter() - start:.1f}s)",
               flush=True)
     elapsed = time.perf_counter() - start
