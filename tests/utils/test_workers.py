@@ -16,16 +16,7 @@ import ember
 from ember.utils.data import (DataLoader, Dataset, IterableDataset, TensorDataset,
                               get_worker_info)
 
-
-class _Squares(Dataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __getitem__(self, i):
-        return {"x": np.full(2, i, dtype=np.float32), "y": i * i}
-
-    def __len__(self):
-        return self.n
+from .test_dataloader import _Squares
 
 
 class _SlowEven(Dataset):
