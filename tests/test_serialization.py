@@ -176,6 +176,60 @@ def test_failure_while_writing_storages_keeps_previous_file(tmp_path, monkeypatc
     assert os.listdir(tmp_path) == ["ckpt.pt"]
 
 
+@pytest.fixture
+def large_save(monkeypatch):
+    """Every save takes the large-file path: syncing while writing, freeing the old file late."""
+    monkeypatch.setattr(serialization, "_LARGE_SAVE_BYTES", 0)
+    monkeypatch.setattr(serialization, "_SYNC_INTERVAL_S", 0.0)
+
+
+def test_large_save_replaces_previous_file_and_closes_it(tmp_path, large_save):
+    path = tmp_path / "ckpt.pt"
+    fds_before = set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    for value in (1.0, 2.0, 3.0):
+        ember.save({"v": ember.full((1000,), value)}, path)
+        assert ember.load(path)["v"].tolist() == [value] * 1000
+    assert os.listdir(tmp_path) == ["ckpt.pt"]
+    if fds_before is not None:  # the replaced files' descriptors are closed, on a thread
+        import threading
+        for thread in threading.enumerate():
+            if thread.name == "ember-save-free":
+                thread.join()
+        assert set(os.listdir("/proc/self/fd")) <= fds_before
+
+
+def test_sync_error_while_writing_reaches_the_caller(tmp_path, large_save, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    ember.save({"v": ember.ones(2)}, path)
+    before = path.read_bytes()
+
+    def fail(fd):
+        raise OSError(5, "Input/output error")
+    # The writing thread's fdatasync fails; the final fsync (which on Linux would not report
+    # the error a second time) succeeds, so only the thread can tell.
+    monkeypatch.setattr(serialization.os, "fdatasync", fail)
+    big = ember.zeros(4_000_000)
+    with pytest.raises(OSError, match="Input/output error"):
+        ember.save({"v": big}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+def test_failed_safetensors_save_keeps_previous_file(tmp_path, monkeypatch):
+    pytest.importorskip("safetensors")
+    path = tmp_path / "w.safetensors"
+    serialization.save_safetensors({"a": ember.ones(3)}, path)
+    before = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(serialization.os, "fsync", fail)
+    with pytest.raises(OSError, match="disk full"):
+        serialization.save_safetensors({"a": ember.zeros(3)}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["w.safetensors"]
+
+
 def test_truncated_file_names_file_and_problem(tmp_path):
     path = tmp_path / "ckpt.pt"
     ember.save({"v": ember.ones(1000)}, path)
@@ -184,14 +238,18 @@ def test_truncated_file_names_file_and_problem(tmp_path):
         ember.load(path)
 
 
-def test_corrupt_storage_fails_crc(tmp_path):
+@pytest.mark.parametrize("on_thread", [False, True], ids=["inline", "on-thread"])
+def test_corrupt_storage_fails_crc(tmp_path, monkeypatch, on_thread):
+    if on_thread:  # large records are checked on a thread while loading goes on
+        monkeypatch.setattr(serialization, "_PARALLEL_CRC_BYTES", 0)
+        monkeypatch.setattr(ember._parallel, "_num_threads", 2)
     path = tmp_path / "ckpt.pt"
-    ember.save({"v": ember.zeros(1000)}, path)
+    ember.save({"w": ember.ones(1000), "v": ember.zeros(1000), "u": ember.ones(10)}, path)
     raw = bytearray(path.read_bytes())
-    info = [i for i in zipfile.ZipFile(path).infolist() if i.filename.endswith("data/0")][0]
+    info = [i for i in zipfile.ZipFile(path).infolist() if i.filename.endswith("data/1")][0]
     raw[info.header_offset + 200] ^= 0xFF
     path.write_bytes(bytes(raw))
-    with pytest.raises(RuntimeError, match="ckpt.pt.*CRC"):
+    with pytest.raises(RuntimeError, match="ckpt.pt: record data/1 fails its CRC"):
         ember.load(path)
 
 
