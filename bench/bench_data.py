@@ -1,19 +1,23 @@
 """Data-loading benchmarks, Ember vs PyTorch.
 
 (a) a CPU-bound ~1 ms per-item transform (a Python loop of small NumPy ops), one epoch with
-    num_workers=0 and num_workers=2: the worker speed-up is the ratio of the two rows.
+    num_workers=0 and num_workers=2. The worker speed-up is the median, over interleaved rounds,
+    of each round's workers=0 epoch time over its workers=2 epoch time.
 (b) an in-memory TensorDataset, batches of 64, shuffled: time per batch.
 """
 from __future__ import annotations
 
 import multiprocessing
+import statistics
 import time
 
 import numpy as np
 
 from _timing import best_ms
 
-ITEMS = 192
+# An epoch of ~0.75 s at workers=0: long enough that the fixed cost of an epoch's first and last
+# batch (when only one worker can be busy) and the host's jitter don't dominate the ratio.
+ITEMS = 768
 ROWS, FEATURES, BATCH = 20000, 32, 64
 
 
@@ -68,12 +72,14 @@ def _pool_item(i: int):
     return _POOL_DATASET[i]
 
 
-def _transform_rows(ember, torch, rounds: int = 5) -> list:
+def _transform_rows(ember, torch, rounds: int = 5) -> tuple[list, dict]:
     """Epochs with 0 and 2 workers for both libraries, plus the same items mapped by a plain
-    ``multiprocessing.Pool(2)`` (the machine's own ceiling), interleaved, best of ``rounds``.
+    ``multiprocessing.Pool(2)`` (the machine's own ceiling), interleaved over ``rounds`` rounds.
 
     This machine's speed drifts by up to 2x over minutes (a shared host), so timing all the
     workers=0 epochs before the workers=2 ones could measure the drift instead of the workers.
+    Rows give each configuration's best epoch; the speed-ups are medians of per-round ratios,
+    each between two epochs run a second apart.
     """
     global _POOL_DATASET
     _POOL_DATASET = dataset = _Transformed(ITEMS)
@@ -85,19 +91,26 @@ def _transform_rows(ember, torch, rounds: int = 5) -> list:
     epochs = {key: (lambda loader=loader: _epoch_s(loader)) for key, loader in loaders.items()}
     epochs["pool", 2] = lambda: _timed(lambda: pool.map(_pool_item, range(ITEMS), chunksize=8))
     try:
-        best = {key: min(epoch() for _ in range(2)) for key, epoch in epochs.items()}
+        for epoch in epochs.values():
+            epoch()
+        times = {key: [] for key in epochs}
         for _ in range(rounds):
             for key, epoch in epochs.items():
-                best[key] = min(best[key], epoch())
+                times[key].append(epoch())
     finally:
         pool.terminate()
+    best = {key: min(ts) for key, ts in times.items()}
     rows = []
     for w in (0, 2):
         name = f"(a) ~1ms/item transform, {ITEMS} items, bs 8, workers={w} (ms/epoch)"
         rows.append((name, best["ember", w] * 1e3, best["torch", w] * 1e3))
     name = f"(a) the same items by multiprocessing.Pool(2), chunks of 8 (ms/epoch)"
     rows.append((name, best["pool", 2] * 1e3, best["pool", 2] * 1e3))
-    return rows
+    speedups = {name: statistics.median(a / b for a, b in zip(times[lib, 0], times[key]))
+                for name, lib, key in (("ember", "ember", ("ember", 2)),
+                                       ("torch", "torch", ("torch", 2)),
+                                       ("pool", "ember", ("pool", 2)))}
+    return rows, speedups
 
 
 def _timed(fn) -> float:
@@ -119,11 +132,15 @@ def _tensor_dataset_ms(lib) -> float:
     return best_ms(epoch, repeat=3) / len(loader)
 
 
+SPEEDUPS: dict = {}
+
+
 def run() -> list:
     import ember
     import torch
     torch.set_num_threads(2)
-    rows = _transform_rows(ember, torch)
+    rows, speedups = _transform_rows(ember, torch)
+    SPEEDUPS.update(speedups)
     rows.append((f"(b) TensorDataset {ROWS}x{FEATURES}, bs {BATCH}, shuffled (ms/batch)",
                  _tensor_dataset_ms(ember), _tensor_dataset_ms(torch)))
     return rows
@@ -134,6 +151,7 @@ if __name__ == "__main__":
     print(f"{'workload':78s} {'ember':>9s} {'torch':>9s} {'ratio':>6s}")
     for name, e, t in results:
         print(f"{name:78s} {e:9.3f} {t:9.3f} {e / t:6.2f}x")
-    (_, e0, t0), (_, e2, t2), (_, pool, _) = results[:3]
-    print(f"worker speed-up (workers=0 / workers=2): ember {e0 / e2:.2f}x, torch {t0 / t2:.2f}x"
-          f"; Pool(2) over ember's workers=0: {e0 / pool:.2f}x (this machine's ceiling)")
+    s = SPEEDUPS
+    print(f"worker speed-up (workers=0 / workers=2, median of per-round ratios): "
+          f"ember {s['ember']:.2f}x, torch {s['torch']:.2f}x; "
+          f"Pool(2) over ember's workers=0: {s['pool']:.2f}x (this machine's ceiling)")
