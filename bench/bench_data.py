@@ -2,12 +2,15 @@
 
 (a) a CPU-bound ~1 ms per-item transform (a Python loop of small NumPy ops), one epoch with
     num_workers=0 and num_workers=2. The worker speed-up is the median, over interleaved rounds,
-    of each round's workers=0 epoch time over its workers=2 epoch time.
+    of each round's workers=0 epoch time over its workers=2 epoch time. A last line says how
+    busy the loaders keep the two cores (a speed-up short of 2x with cores ~100% busy is the
+    machine running two processes slower than one, not the loader leaving a core idle).
 (b) an in-memory TensorDataset, batches of 64, shuffled: time per batch.
 """
 from __future__ import annotations
 
 import multiprocessing
+import os
 import statistics
 import time
 
@@ -65,6 +68,27 @@ def _epoch_s(loader) -> float:
     return _timed(lambda: [None for _ in loader])
 
 
+def _cpu_s(pids) -> float:
+    """CPU seconds (user + system) used so far by the processes ``pids`` (Linux's /proc)."""
+    total = 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _busy_epoch(epoch, pids):
+    """Time ``epoch()``; also how busy the two cores were: CPU seconds of the main process and
+    the worker processes ``pids()`` over 2 x the wall time (None without /proc)."""
+    if not os.path.isdir("/proc/self"):
+        return epoch(), None
+    workers = pids()
+    before, main = _cpu_s(workers), time.process_time()
+    wall = epoch()
+    return wall, (_cpu_s(workers) - before + time.process_time() - main) / (2 * wall)
+
+
 _POOL_DATASET = None
 
 
@@ -90,13 +114,22 @@ def _transform_rows(ember, torch, rounds: int = 5) -> tuple[list, dict]:
     pool = multiprocessing.get_context("fork").Pool(2)
     epochs = {key: (lambda loader=loader: _epoch_s(loader)) for key, loader in loaders.items()}
     epochs["pool", 2] = lambda: _timed(lambda: pool.map(_pool_item, range(ITEMS), chunksize=8))
+    worker_pids = {key: (lambda loader=loader: [w.pid for w in loader._iterator._workers])
+                   for key, loader in loaders.items() if key[1] == 2}
+    worker_pids["pool", 2] = lambda: [p.pid for p in pool._pool]
     try:
         for epoch in epochs.values():
             epoch()
         times = {key: [] for key in epochs}
+        busy = {key: [] for key in worker_pids}
         for _ in range(rounds):
             for key, epoch in epochs.items():
-                times[key].append(epoch())
+                if key in worker_pids:
+                    wall, fraction = _busy_epoch(epoch, worker_pids[key])
+                    busy[key].append(fraction)
+                else:
+                    wall = epoch()
+                times[key].append(wall)
     finally:
         pool.terminate()
     best = {key: min(ts) for key, ts in times.items()}
@@ -110,6 +143,8 @@ def _transform_rows(ember, torch, rounds: int = 5) -> tuple[list, dict]:
                 for name, lib, key in (("ember", "ember", ("ember", 2)),
                                        ("torch", "torch", ("torch", 2)),
                                        ("pool", "ember", ("pool", 2)))}
+    speedups.update({f"{key[0]} busy": statistics.median(fs) for key, fs in busy.items()
+                     if None not in fs})
     return rows, speedups
 
 
@@ -155,3 +190,7 @@ if __name__ == "__main__":
     print(f"worker speed-up (workers=0 / workers=2, median of per-round ratios): "
           f"ember {s['ember']:.2f}x, torch {s['torch']:.2f}x; "
           f"Pool(2) over ember's workers=0: {s['pool']:.2f}x (this machine's ceiling)")
+    if "ember busy" in s:
+        print(f"cores busy with workers=2 (CPU s of all processes / 2 x wall s, median): "
+              f"ember {s['ember busy']:.0%}, torch {s['torch busy']:.0%}, "
+              f"Pool(2) {s['pool busy']:.0%}")
