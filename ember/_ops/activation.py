@@ -20,6 +20,8 @@ from ._inplace import inplace_variant
 from . import _registry
 from ._registry import export
 from . import pointwise as pw
+from .rounding import clamp, clamp_max
+from .transcendental import erfc, expm1, log1p
 from .linalg import flat_matmul, matmul
 from .random import bernoulli_keep, keep_mask, rng
 from .join import chunk
@@ -178,7 +180,7 @@ def _with_inplace(fn):
 
 
 def _hardtanh(input, min_val, max_val):
-    return pw.clamp(input, min_val, max_val)
+    return clamp(input, min_val, max_val)
 
 
 _hardtanh_run, _hardtanh_ = _with_inplace(_hardtanh)
@@ -236,7 +238,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 
 def _elu(input, alpha, scale=1.0, input_scale=1.0):
-    negative = pw.expm1(pw.clamp_max(input, 0.0) * input_scale) * alpha
+    negative = expm1(clamp_max(input, 0.0) * input_scale) * alpha
     out = pw.where(input > 0, input, negative)
     return out * scale if scale != 1.0 else out
 
@@ -364,7 +366,7 @@ class GELU(Op):
 
 
 def _gelu_derivative(x: Tensor) -> Tensor:
-    return pw.erfc(x * -_SQRT_HALF) * 0.5 + x * pw.exp(x * x * -0.5) * _INV_SQRT_2PI
+    return erfc(x * -_SQRT_HALF) * 0.5 + x * pw.exp(x * x * -0.5) * _INV_SQRT_2PI
 
 
 @export(nn=True, function=False, method=False)
@@ -413,7 +415,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def _hardswish(input):
-    return input * pw.clamp(input + 3.0, 0.0, 6.0) / 6.0
+    return input * clamp(input + 3.0, 0.0, 6.0) / 6.0
 
 
 _hardswish_run, _hardswish_ = _with_inplace(_hardswish)
@@ -426,7 +428,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def _hardsigmoid(input):
-    return pw.clamp(input / 6.0 + 0.5, 0.0, 1.0)
+    return clamp(input / 6.0 + 0.5, 0.0, 1.0)
 
 
 _hardsigmoid_run, _hardsigmoid_ = _with_inplace(_hardsigmoid)
@@ -442,7 +444,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta * x)) / beta; linear where beta * x > threshold."""
     scaled = input * beta if beta != 1.0 else input
-    smooth = pw.log1p(pw.exp(pw.clamp_max(scaled, threshold)))
+    smooth = log1p(pw.exp(clamp_max(scaled, threshold)))
     if beta != 1.0:
         smooth = smooth / beta
     return pw.where(scaled > threshold, input, smooth)

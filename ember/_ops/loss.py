@@ -18,6 +18,8 @@ from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from ._registry import export
 from . import pointwise as pw
+from .rounding import clamp_min, minimum
+from .transcendental import log1p
 from .activation import log_softmax, softplus
 from .reduce import norm
 from .shape import broadcast_tensors
@@ -397,10 +399,10 @@ class BinaryCrossEntropy(Op):
         need_x, need_t = ctx.needs_input_grad[:2]
         grad_x = grad_t = None
         if need_x:
-            grad_x = grad * (x - t) / pw.clamp_min((1.0 - x) * x, 1e-12)
+            grad_x = grad * (x - t) / clamp_min((1.0 - x) * x, 1e-12)
         if need_t:
-            grad_t = grad * (pw.clamp_min(pw.log1p(-x), -100.0)
-                             - pw.clamp_min(pw.log(x), -100.0))
+            grad_t = grad * (clamp_min(log1p(-x), -100.0)
+                             - clamp_min(pw.log(x), -100.0))
         return grad_x, grad_t
 
 
@@ -505,7 +507,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
         raise ValueError(reduction + " is not valid")
     if bool((var < 0).any()):
         raise ValueError("var has negative entry/entries")
-    var = var + (pw.clamp_min(var.detach(), eps) - var.detach())
+    var = var + (clamp_min(var.detach(), eps) - var.detach())
     diff = input - target
     loss = (pw.log(var) + diff * diff / var) * 0.5
     if full:
@@ -524,7 +526,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                            f"target: {target.shape} ")
-    return _reduce(pw.clamp_min(-target * (input1 - input2) + margin, 0.0), reduction)
+    return _reduce(clamp_min(-target * (input1 - input2) + margin, 0.0), reduction)
 
 
 @export(nn=True, method=False)
@@ -533,7 +535,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     """x where target is 1, max(0, margin - x) where target is -1."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    margin_part = pw.where(target != 1, pw.clamp_min(margin - input, 0.0), 0.0)
+    margin_part = pw.where(target != 1, clamp_min(margin - input, 0.0), 0.0)
     self_part = pw.where(target != -1, input, 0.0)
     return _reduce(margin_part + self_part, reduction)
 
@@ -558,7 +560,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     mag2 = (input2 * input2).sum(dim) + eps
     cos = prod_sum / pw.sqrt(mag1 * mag2)
     pos = pw.where(target == 1, 1.0 - cos, 0.0)
-    neg = pw.where(target == -1, pw.clamp_min(cos - margin, 0.0), 0.0)
+    neg = pw.where(target == -1, clamp_min(cos - margin, 0.0), 0.0)
     return _reduce(pos + neg, reduction)
 
 
@@ -587,8 +589,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         return cosine_similarity(x1.reshape(1), x2.reshape(1), 0, eps)
     n1 = norm(x1, 2, dim, True)
     n2 = norm(x2, 2, dim, True)
-    n1 = n1 + (pw.clamp_min(n1.detach(), eps) - n1.detach())
-    n2 = n2 + (pw.clamp_min(n2.detach(), eps) - n2.detach())
+    n1 = n1 + (clamp_min(n1.detach(), eps) - n1.detach())
+    n2 = n2 + (clamp_min(n2.detach(), eps) - n2.detach())
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -596,7 +598,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out: Tensor | None = None) -> Tensor:
     """input / max(||input||_p, eps) along ``dim``."""
-    denom = pw.clamp_min(norm(input, p, dim, True), eps)
+    denom = clamp_min(norm(input, p, dim, True), eps)
     result = input / denom
     if out is not None:
         out.copy_(result)
@@ -619,8 +621,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     dist_pos = pairwise_distance(anchor, positive, p, eps)
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        dist_neg = pw.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduce(pw.clamp_min(dist_pos - dist_neg + margin, 0.0), reduction)
+        dist_neg = minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(clamp_min(dist_pos - dist_neg + margin, 0.0), reduction)
 
 
 @export(nn=True, function=False, method=False)
@@ -636,8 +638,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     dist_pos = dist(anchor, positive)
     dist_neg = dist(anchor, negative)
     if swap:
-        dist_neg = pw.minimum(dist_neg, dist(positive, negative))
-    return _reduce(pw.clamp_min(dist_pos - dist_neg + margin, 0.0), reduction)
+        dist_neg = minimum(dist_neg, dist(positive, negative))
+    return _reduce(clamp_min(dist_pos - dist_neg + margin, 0.0), reduction)
 
 
 @export(nn=True, function=False, method=False)
@@ -689,7 +691,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     class_dim = input.ndim - 1
     onehot = _class_onehot(input, target, class_dim)
     x_y = (input * onehot).sum(class_dim, keepdim=True)
-    z = pw.clamp_min(input - x_y + margin, 0.0)
+    z = clamp_min(input - x_y + margin, 0.0)
     if p == 2:
         z = z * z
     z = z * (1.0 - onehot)
@@ -718,7 +720,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     is_target = ((xp.expand_dims(xp.where(listed, t, -1), -1) == xp.arange(n_classes))
                  .any(axis=-2))
     pos = _make(is_target.astype(input._data.dtype), input._device)
-    hinge = pw.clamp_min(1.0 - input.unsqueeze(-1) + input.unsqueeze(-2), 0.0)
+    hinge = clamp_min(1.0 - input.unsqueeze(-1) + input.unsqueeze(-2), 0.0)
     pairs = hinge * pos.unsqueeze(-1) * (1.0 - pos).unsqueeze(-2)
     loss = pairs.sum((-2, -1)) / n_classes
     return _reduce(loss, reduction)

@@ -17,7 +17,9 @@ from . import _registry
 from ._registry import export
 from ._util import dims_tuple, to_float, wrap_dim
 from .logical import isinf, isnan, logical_not
-from .pointwise import _out, _type_name, abs, exp, log, maximum, minimum, ne, sgn, sqrt, where
+from .complex import sgn
+from .pointwise import _out, _type_name, abs, exp, log, ne, sqrt, where
+from .rounding import maximum, minimum
 
 
 def _expand_back(grad: Tensor, shape, axes, keepdim: bool) -> Tensor:
