@@ -21,8 +21,9 @@ from .._tensor import Tensor
 from ._registry import export
 from .conv import ConvolutionOp, IndexAddOp, TakeOp, _Geom
 from .pooling import _FlatGather
-from .reduce import mean, var
+from .reduce import mean
 from .shape import reshape
+from .statistics import var
 from ._inplace import _type_name
 from ._util import sum_to_shape
 

@@ -1,24 +1,23 @@
-"""Reductions: sums, products, extremes, statistics, norms, scans (sorting is in sorting.py).
+"""Reductions: sums, means, products, extremes, norms, logsumexp, all/any (var and std are in
+statistics.py, cumulative ops in scan.py, sorting in sorting.py).
 
 Reductions that pick elements (max(dim), sort, topk, median, mode, cummax) compute indices on
 arrays, then gather with ``GatherAlong``; its backward scatters the gradient back to the picks.
 """
 from __future__ import annotations
 
-import builtins
 import collections
 import types
 
 from .. import _dtype
-from ..autograd import grad_mode
 from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
 from ._registry import export
 from ._util import dims_tuple, to_float, wrap_dim
-from .logical import isinf, isnan, logical_not
 from .complex import sgn
-from .pointwise import _out, _type_name, abs, exp, log, ne, sqrt, where
+from .logical import isinf, isnan, logical_not
+from .pointwise import _out, _type_name, abs, exp, log, ne, where
 from .rounding import maximum, minimum
 
 
@@ -245,6 +244,7 @@ def _prod_of_others(x: Tensor, axes: tuple) -> Tensor:
     shifted = xp.broadcast_to((positions - 1) % n, flat.shape)
     reverse = xp.broadcast_to(positions[::-1], flat.shape)
     first = _make(positions == 0, x._device)
+    from .scan import cumprod  # scan.py imports this module
 
     def exclusive_cumprod(t):
         return cumprod(where(first, 1, GatherAlong.apply(t, shifted, last)), -1)
@@ -425,62 +425,6 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
     return _AMINMAX(amin(input, axes, keepdim), amax(input, axes, keepdim))
 
 
-# -- statistics -----------------------------------------------------------------------------------
-def _correction(unbiased, correction) -> float:
-    if correction is not None:
-        if unbiased is not None:
-            raise RuntimeError("Cannot specify both unbiased and correction")
-        return correction
-    return 1 if unbiased is None or unbiased else 0
-
-
-@export
-def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (``unbiased`` is the legacy flag)."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    if _is_integral(input):
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    axes = _all_axes(dim, input.ndim)
-    count = 1
-    for a in axes:
-        count *= input.shape[a]
-    centered = input - mean(input, axes, keepdim=True)
-    squares = (centered * centered.conj()).real if input.is_complex() else centered * centered
-    denom = builtins.max(count - _correction(unbiased, correction), 0)
-    return sum(squares, axes, keepdim) / float(denom)
-
-
-@export
-def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction=None) -> Tensor:
-    """Standard deviation: sqrt of :func:`var`."""
-    return _std_from_var(var(input, dim, unbiased, keepdim, correction=correction))
-
-
-def _std_from_var(variance: Tensor) -> Tensor:
-    """sqrt with a zero gradient (not inf/nan) where the variance is 0, as in PyTorch."""
-    zero = variance == 0
-    return where(zero, 0.0, sqrt(where(zero, 1.0, variance)))
-
-
-@export(method=False)
-def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
-             correction=None) -> tuple:
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, _all_axes(dim, input.ndim), keepdim))
-
-
-@export(method=False)
-def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
-             correction=None) -> tuple:
-    v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
-    return _std_from_var(v), m
-
-
 class PNorm(Op):
     """(sum |x|^p)^(1/p) for finite p > 1 (p = 2 included); zero norms get zero gradient."""
 
@@ -619,154 +563,3 @@ class CountNonzero(Op):
 @export
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return CountNonzero.apply(input, _all_axes(dim, input.ndim))
-
-
-# -- scans ---------------------------------------------------------------------------------------
-class Cumsum(Op):
-    @staticmethod
-    def forward(ctx, x, axis, dtype):
-        ctx.axis = axis
-        return ctx.xp.cumsum(x, axis=axis, dtype=dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _reverse_cumsum(grad, ctx.axis), None, None
-
-
-def _reverse_cumsum(t: Tensor, axis: int) -> Tensor:
-    """Sum from each position to the end of ``axis``."""
-    return sum(t, axis, keepdim=True) - cumsum(t, axis) + t
-
-
-class Cumprod(Op):
-    """Running product. With zeros in a slice the gradient is exact, its own gradient only when
-    the slice holds at most one zero (PyTorch is exact there too)."""
-
-    @staticmethod
-    def forward(ctx, x, axis, dtype):
-        out = ctx.xp.cumprod(x, axis=axis, dtype=dtype)
-        ctx.axis = axis
-        ctx.save_for_backward(x, out)
-        if ctx.needs_input_grad and (x == 0).any():
-            zero = x == 0
-            ctx.first_zero = zero & (ctx.xp.cumsum(zero, axis=axis) == 1)
-        else:
-            ctx.first_zero = None
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        axis = ctx.axis
-        if ctx.first_zero is None:
-            return _reverse_cumsum(grad * out.conj(), axis) / x.conj(), None, None
-        # Past a slice's first zero only that zero matters: its gradient is the cumprod with the
-        # zero replaced by one; later zeros get none.
-        first = _make(ctx.first_zero, x._device)
-        nonzero = x != 0
-        safe = where(nonzero, x, 1)
-        regular = _reverse_cumsum(grad * out.conj(), axis) / safe.conj()
-        skipped = cumprod(where(first, 1, x), axis)
-        at_zero = _reverse_cumsum(grad * skipped.conj(), axis)
-        return where(nonzero, regular, where(first, at_zero, 0)), None, None
-
-
-@export
-def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
-    """Running sum along ``dim``; integral and bool inputs give int64, as PyTorch."""
-    axis = wrap_dim(dim, input.ndim)
-    x = input if input.ndim else input.reshape(1)
-    result = Cumsum.apply(x, axis, _reduce_dtype(input, dtype))
-    return _out(result if input.ndim else result.reshape(()), out)
-
-
-@export
-def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
-    axis = wrap_dim(dim, input.ndim)
-    x = input if input.ndim else input.reshape(1)
-    result = Cumprod.apply(x, axis, _reduce_dtype(input, dtype))
-    return _out(result if input.ndim else result.reshape(()), out)
-
-
-class LogCumSumExp(Op):
-    """Running log-sum-exp by ``logaddexp.accumulate``: exact at any range (a shift by the
-    slice's max would underflow the early terms to -inf)."""
-
-    _backward_name = "LogcumsumexpBackward0"
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        out = ctx.xp.logaddexp.accumulate(x, axis=axis)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d out_j / d x_i = exp(x_i - out_j) for i <= j.
-        x, out = ctx.saved_tensors
-        axis = ctx.axis
-        if grad_mode.state.enabled:
-            return _logcumsumexp_grad_composite(x, grad, axis), None
-        # Positive and negative parts of the gradient go through reversed logcumsumexps
-        # separately, so nothing overflows.
-        log_grad = grad.abs().log()
-        neg_inf = float("-inf")
-
-        def part(mask):
-            logs = where(mask, log_grad, neg_inf) - out
-            return (logcumsumexp(logs.flip(axis), axis).flip(axis) + x).exp()
-        return part(grad > 0) - part(grad < 0), None
-
-
-def _logcumsumexp_grad_composite(x: Tensor, grad: Tensor, axis: int) -> Tensor:
-    """The same gradient as an (n, n) sum per slice, from ops that differentiate exactly (for
-    create_graph; O(n^2) memory along ``axis``)."""
-    xm, gm = x.movedim(axis, -1), grad.movedim(axis, -1)
-    om = logcumsumexp(xm, -1)
-    n = xm.shape[-1]
-    upper = _make(x._device.backend.xp.triu(x._device.backend.xp.ones((n, n), dtype=bool)),
-                  x._device)
-    diff = where(upper, xm.unsqueeze(-1) - om.unsqueeze(-2), float("-inf"))
-    return (diff.exp() * gm.unsqueeze(-2)).sum(-1).movedim(-1, axis)
-
-
-@export
-def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
-    """log(cumsum(exp(input))) along ``dim``, computed without overflow."""
-    if not (input.dtype.is_floating_point or input.dtype.is_complex):
-        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
-                                  f"'{_long_name(input.dtype)}'")
-    axis = wrap_dim(dim, input.ndim)
-    x = input if input.ndim else input.reshape(1)
-    result = LogCumSumExp.apply(x, axis)
-    return _out(result if input.ndim else result.reshape(()), out)
-
-
-def _cum_extreme(name, accumulate, result_cls):
-    def fn(input: Tensor, dim: int):
-        axis = wrap_dim(dim, input.ndim)
-        x = input if input.ndim else input.reshape(1)
-        data = x._data
-        xp = x._device.backend.xp
-        running = getattr(xp, accumulate).accumulate(data, axis=axis)
-        hits = data == running
-        if data.dtype.kind in "fc":  # every NaN takes over the index, as in PyTorch
-            hits |= xp.isnan(data)
-        shape = [1] * data.ndim
-        shape[axis] = data.shape[axis]
-        positions = xp.arange(data.shape[axis]).reshape(shape)
-        index = xp.maximum.accumulate(xp.where(hits, positions, 0), axis=axis)
-        result = result_cls(GatherAlong.apply(x, index, axis), _index_tensor(index, x, axis, True))
-        if not input.ndim:
-            result = result_cls(result[0].reshape(()), result[1].reshape(()))
-        return result
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Named (values, indices) of the running {name[3:]}imum along ``dim``."
-    return fn
-
-
-cummax = export(_cum_extreme("cummax", "maximum", _CUMMAX))
-cummin = export(_cum_extreme("cummin", "minimum", _CUMMIN))
-
-
