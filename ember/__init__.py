@@ -13,6 +13,11 @@ from . import autograd  # noqa: F401
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
 from . import _ops  # noqa: F401  (registers every op)
+from ._ops import quantize as _quantize
+from ._dtype import qint8, quint8, qint32  # noqa: F401
+from ._ops.quantize import (qscheme, per_tensor_affine, per_channel_affine,  # noqa: F401
+                            per_tensor_symmetric, per_channel_symmetric,
+                            per_channel_affine_float_qparams)
 from ._ops import _registry
 from ._ops.random import Generator, default_generator  # noqa: F401
 from ._ops._util import result_type as _result_type
@@ -30,6 +35,7 @@ cfloat = complex64
 cdouble = complex128
 
 _registry.install(Tensor, globals())
+_quantize._block_float_ops()
 
 # PyTorch returns inf/nan silently for x/0, log(0) and the like; so does Ember. This sets
 # NumPy's floating-point error handling for the importing thread (documented in the README).

@@ -25,7 +25,7 @@ class dtype:
         self._category = category
         self.is_floating_point = category == _FLOAT
         self.is_complex = category == _COMPLEX
-        self.is_signed = name not in ("uint8", "bool")
+        self.is_signed = name not in ("uint8", "bool", "quint8")
 
     def __repr__(self) -> str:
         return "ember." + self.name
@@ -67,6 +67,14 @@ ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, 
            "short": int16, "cfloat": complex64, "cdouble": complex128, "bool": bool_}
 
 _FROM_NP = {d.np: d for d in ALL_DTYPES}
+
+# Quantized dtypes name their storage type's NumPy dtype but stay out of _FROM_NP and
+# ALL_DTYPES: only quantized tensors (ember/_ops/quantize.py) report them.
+qint8 = dtype("qint8", np.int8, _INT)
+quint8 = dtype("quint8", np.uint8, _INT)
+qint32 = dtype("qint32", np.int32, _INT)
+QUANTIZED_DTYPES = (qint8, quint8, qint32)
+_BY_NAME.update({d.name: d for d in QUANTIZED_DTYPES})
 
 
 def _dtype_by_name(name: str) -> dtype:

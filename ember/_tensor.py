@@ -50,6 +50,7 @@ class Tensor:
     _hooks = None
     _post_accumulate_hooks = None
     _retains_grad = False
+    is_quantized = False
     __hash__ = object.__hash__
     __array_priority__ = 1000
 
