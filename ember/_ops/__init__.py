@@ -5,6 +5,6 @@ from . import pointwise, transcendental, rounding, complex  # noqa: F401
 from . import logical, reduce, statistics, scan, sorting  # noqa: F401
 from . import shape, join, diagonal, copy, creation  # noqa: F401
 from . import random, index, scatter  # noqa: F401
-from . import linalg, einsum, decomposition  # noqa: F401
+from . import linalg, einsum, decomposition, norms  # noqa: F401
 from . import activation, loss, conv, pooling, resample, normalization, rnn, attention  # noqa: F401
 from . import ctc, distance  # noqa: F401

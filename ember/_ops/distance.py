@@ -14,7 +14,7 @@ from .._tensor import Tensor, _make
 from ._inplace import _type_name
 from ._registry import export
 from .index import index_select
-from .decomposition import vector_norm
+from .norms import vector_norm
 
 @export
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:

@@ -1,9 +1,10 @@
-"""Matrix products: matmul and the mm/bmm/mv/dot/addmm/... family, cross, trace.
+"""Matrix products: matmul and the mm/bmm/mv/dot/addmm/... family, multi_dot, vecdot, cross, trace.
 
 One ``Matmul`` op carries every product; 1-D operands are lifted to 2-D around it (as PyTorch's
 matmul does) and batch broadcasting is reduced back by the engine. mm/bmm/mv/dot/addmm/... check
 their arguments as PyTorch does and then call it. Contractions (einsum, tensordot, inner,
-kron) live in einsum.py; inverses, solves, decompositions and norms in decomposition.py.
+kron) live in einsum.py; inverses, solves and decompositions in decomposition.py, norms in
+norms.py.
 """
 from __future__ import annotations
 
@@ -294,6 +295,30 @@ def trace(input) -> Tensor:
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return input.diagonal().sum()
+
+
+def multi_dot(tensors, *, out=None) -> Tensor:
+    """Product of a chain of matrices (the first and last may be vectors)."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    result = tensors[0]
+    for t in tensors[1:]:
+        result = matmul(result, t)
+    return _out(result, out)
+
+
+def vecdot(x, y, *, dim: int = -1, out=None) -> Tensor:
+    """``sum(conj(x) * y, dim)``."""
+    return _out((_conj(x) * y).sum(dim), out)
+
+
+@export(method=False)
+def chain_matmul(*matrices, out=None) -> Tensor:
+    """Product of a chain of matrices (``linalg.multi_dot``)."""
+    if len(matrices) == 1:
+        return _out(matrices[0].clone(), out)
+    return multi_dot(matrices, out=out)
 
 
 _registry.method("__matmul__", matmul)

@@ -572,7 +572,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     p=0 counts the non-zero differences; the result keeps a graph with zero gradients, where
     PyTorch's backward leaves the inputs' ``.grad`` as None.
     """
-    from .decomposition import vector_norm
+    from .norms import vector_norm
     dim = max(x1.ndim, x2.ndim) - 1
     return vector_norm(x1 - x2 + eps, p, None if dim < 0 else dim, keepdim)
 
