@@ -3,7 +3,7 @@ op in ``_registry``; ``ember/__init__`` then exports them."""
 from . import _registry  # noqa: F401
 from . import pointwise, transcendental, rounding, complex  # noqa: F401
 from . import logical, reduce, statistics, scan, sorting  # noqa: F401
-from . import shape, join, diagonal, copy, creation  # noqa: F401
+from . import shape, rearrange, join, diagonal, copy, creation  # noqa: F401
 from . import random, index, scatter  # noqa: F401
 from . import linalg, einsum, decomposition, norms  # noqa: F401
 from . import activation, loss, conv, pooling, resample, normalization, rnn, attention  # noqa: F401
