@@ -1,7 +1,6 @@
-"""Distances between the rows of one matrix: ``pdist``; between two tensors: ``dist``.
-
-``cdist`` (two sets of rows) lives with the norms in ``linalg``; ``pairwise_distance`` and
-``cosine_similarity`` (row by row) with the losses that use them.
+"""Distances and similarities: ``dist`` (between two tensors), ``pdist`` (between the rows of one
+matrix), ``cdist`` (two sets of rows), ``pairwise_distance`` and ``cosine_similarity`` (row by
+row), and ``normalize`` (divide by the p-norm).
 """
 from __future__ import annotations
 
@@ -15,6 +14,8 @@ from ._inplace import _type_name
 from ._registry import export
 from .index import index_select
 from .norms import vector_norm
+from .reduce import norm
+from .rounding import clamp_min
 
 @export
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
@@ -79,3 +80,45 @@ def cdist(x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if
     dist = size.amax(-1).detach()
     ties = size.detach() == dist.unsqueeze(-1)
     return dist + ((size - size.detach()) * ties).sum(-1)
+
+
+@export(nn=True, method=False)
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dim (0-d inputs: over their single element).
+
+    p=0 counts the non-zero differences; the result keeps a graph with zero gradients, where
+    PyTorch's backward leaves the inputs' ``.grad`` as None.
+    """
+    from .norms import vector_norm
+    dim = max(x1.ndim, x2.ndim) - 1
+    return vector_norm(x1 - x2 + eps, p, None if dim < 0 else dim, keepdim)
+
+
+@export(nn=True, method=False)
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along ``dim``; 0-d inputs (dim 0 or -1)
+    are vectors of one element."""
+    from .shape import broadcast_tensors
+    from ._util import wrap_dim
+    x1, x2 = broadcast_tensors(x1, x2)
+    if x1.ndim == 0:
+        wrap_dim(dim, 1)
+        return cosine_similarity(x1.reshape(1), x2.reshape(1), 0, eps)
+    n1 = norm(x1, 2, dim, True)
+    n2 = norm(x2, 2, dim, True)
+    n1 = n1 + (clamp_min(n1.detach(), eps) - n1.detach())
+    n2 = n2 + (clamp_min(n2.detach(), eps) - n2.detach())
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+@export(nn=True, function=False, method=False)
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Tensor | None = None) -> Tensor:
+    """input / max(||input||_p, eps) along ``dim``."""
+    denom = clamp_min(norm(input, p, dim, True), eps)
+    result = input / denom
+    if out is not None:
+        out.copy_(result)
+        return out
+    return result

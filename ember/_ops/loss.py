@@ -1,5 +1,6 @@
-"""Loss functions, and the distance helpers they use (one_hot, normalize, cosine_similarity,
-pairwise_distance).
+"""Loss functions: the reduction helpers every loss shares, regression and classification
+losses, and one_hot. Margin and embedding losses are in margin_loss.py, the distances they use
+(pairwise_distance, cosine_similarity) in distance.py.
 
 Fused ops: ``NLLLoss`` (a gather forward, a constant-times-grad backward) which with the fused
 log-softmax makes cross-entropy, and ``BinaryCrossEntropy`` (its log clamp at -100 would turn the
@@ -18,10 +19,9 @@ from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from ._registry import export
 from . import pointwise as pw
-from .rounding import clamp_min, minimum
+from .rounding import clamp_min
 from .transcendental import log1p
 from .activation import log_softmax, softplus
-from .reduce import norm
 from .shape import broadcast_tensors
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -515,217 +515,6 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     return _reduce(loss, reduction)
 
 
-# -- margin and embedding losses -------------------------------------------------------------------
-@export(nn=True, method=False)
-def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
-                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """max(0, -target * (input1 - input2) + margin)."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
-        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
-                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
-                           f"target: {target.shape} ")
-    return _reduce(clamp_min(-target * (input1 - input2) + margin, 0.0), reduction)
-
-
-@export(nn=True, method=False)
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
-                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """x where target is 1, max(0, margin - x) where target is -1."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    margin_part = pw.where(target != 1, clamp_min(margin - input, 0.0), 0.0)
-    self_part = pw.where(target != -1, input, 0.0)
-    return _reduce(margin_part + self_part, reduction)
-
-
-@export(nn=True, method=False)
-def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
-                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
-        raise RuntimeError(f"cosine_embedding_loss(): 1D or 2D inputs of equal shape expected, "
-                           f"but got {list(input1.shape)} and {list(input2.shape)}")
-    if target.ndim != input1.ndim - 1:
-        raise RuntimeError(f"{target.ndim}D target tensor expects {target.ndim + 1}D input "
-                           f"tensors, but found inputs with sizes {list(input1.shape)} and "
-                           f"{list(input2.shape)}.")
-    dim = input1.ndim - 1
-    eps = 1e-12
-    prod_sum = (input1 * input2).sum(dim)
-    mag1 = (input1 * input1).sum(dim) + eps
-    mag2 = (input2 * input2).sum(dim) + eps
-    cos = prod_sum / pw.sqrt(mag1 * mag2)
-    pos = pw.where(target == 1, 1.0 - cos, 0.0)
-    neg = pw.where(target == -1, clamp_min(cos - margin, 0.0), 0.0)
-    return _reduce(pos + neg, reduction)
-
-
-@export(nn=True, method=False)
-def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
-                      keepdim: bool = False) -> Tensor:
-    """||x1 - x2 + eps||_p over the last dim (0-d inputs: over their single element).
-
-    p=0 counts the non-zero differences; the result keeps a graph with zero gradients, where
-    PyTorch's backward leaves the inputs' ``.grad`` as None.
-    """
-    from .norms import vector_norm
-    dim = max(x1.ndim, x2.ndim) - 1
-    return vector_norm(x1 - x2 + eps, p, None if dim < 0 else dim, keepdim)
-
-
-@export(nn=True, method=False)
-def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along ``dim``; 0-d inputs (dim 0 or -1)
-    are vectors of one element."""
-    from .shape import broadcast_tensors
-    from ._util import wrap_dim
-    x1, x2 = broadcast_tensors(x1, x2)
-    if x1.ndim == 0:
-        wrap_dim(dim, 1)
-        return cosine_similarity(x1.reshape(1), x2.reshape(1), 0, eps)
-    n1 = norm(x1, 2, dim, True)
-    n2 = norm(x2, 2, dim, True)
-    n1 = n1 + (clamp_min(n1.detach(), eps) - n1.detach())
-    n2 = n2 + (clamp_min(n2.detach(), eps) - n2.detach())
-    return ((x1 / n1) * (x2 / n2)).sum(dim)
-
-
-@export(nn=True, function=False, method=False)
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
-              out: Tensor | None = None) -> Tensor:
-    """input / max(||input||_p, eps) along ``dim``."""
-    denom = clamp_min(norm(input, p, dim, True), eps)
-    result = input / denom
-    if out is not None:
-        out.copy_(result)
-        return out
-    return result
-
-
-@export(nn=True, method=False)
-def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
-                        margin: float = 1.0, p: float = 2, eps: float = 1e-6, swap: bool = False,
-                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """max(0, d(a, p) - d(a, n) + margin), with d the pairwise p-distance."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
-    if not (a_dim == p_dim == n_dim):
-        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
-                           f"same number of dimensions, but got: anchor {a_dim}D, positive "
-                           f"{p_dim}D, and negative {n_dim}D inputs")
-    dist_pos = pairwise_distance(anchor, positive, p, eps)
-    dist_neg = pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        dist_neg = minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduce(clamp_min(dist_pos - dist_neg + margin, 0.0), reduction)
-
-
-@export(nn=True, function=False, method=False)
-def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
-                                      distance_function=None, margin: float = 1.0,
-                                      swap: bool = False, reduction: str = "mean") -> Tensor:
-    """Triplet loss with any distance function (pairwise_distance by default)."""
-    _check_reduction(reduction)
-    if margin <= 0:
-        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
-                         f"got {margin} instead")
-    dist = distance_function if distance_function is not None else pairwise_distance
-    dist_pos = dist(anchor, positive)
-    dist_neg = dist(anchor, negative)
-    if swap:
-        dist_neg = minimum(dist_neg, dist(positive, negative))
-    return _reduce(clamp_min(dist_pos - dist_neg + margin, 0.0), reduction)
-
-
-@export(nn=True, function=False, method=False)
-def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-                     reduction: str = "mean") -> Tensor:
-    """log(1 + exp(-target * input))."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    return _reduce(softplus(-target * input), reduction)
-
-
-@export(nn=True, function=False, method=False)
-def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                size_average=None, reduce=None,
-                                reduction: str = "mean") -> Tensor:
-    """Mean over classes of the binary logistic loss of each class."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    loss = target * softplus(pw.neg(input)) + (1.0 - target) * softplus(input)
-    if weight is not None:
-        loss = loss * weight
-    class_dim = input.ndim - 1
-    loss = loss.sum(class_dim) / input.shape[class_dim]
-    return _reduce(loss, reduction)
-
-
-def _class_onehot(input: Tensor, target: Tensor, class_dim: int) -> Tensor:
-    xp = input._device.backend.xp
-    n_classes = input.shape[class_dim]
-    t = target._data
-    if ((t < 0) | (t >= n_classes)).any():
-        raise RuntimeError("target out of range")
-    mask = xp.expand_dims(t, -1) == xp.arange(n_classes)
-    return _make(mask.astype(input._data.dtype), input._device)
-
-
-@export(nn=True, function=False, method=False)
-def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
-                      weight: Tensor | None = None, size_average=None, reduce=None,
-                      reduction: str = "mean") -> Tensor:
-    """sum over i != y of max(0, margin - x[y] + x[i])^p / C (times weight[y])."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if p not in (1, 2):
-        raise ValueError("only p == 1 and p == 2 supported")
-    if input.ndim not in (1, 2):
-        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, "
-                           f"but got: {list(input.shape)}")
-    class_dim = input.ndim - 1
-    onehot = _class_onehot(input, target, class_dim)
-    x_y = (input * onehot).sum(class_dim, keepdim=True)
-    z = clamp_min(input - x_y + margin, 0.0)
-    if p == 2:
-        z = z * z
-    z = z * (1.0 - onehot)
-    if weight is not None:
-        z = z * (onehot * weight).sum(class_dim, keepdim=True)
-    loss = z.sum(class_dim) / input.shape[class_dim]
-    return _reduce(loss, reduction)
-
-
-@export(nn=True, function=False, method=False)
-def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-                           reduction: str = "mean") -> Tensor:
-    """sum over target classes j and non-target classes i of max(0, 1 - (x[j] - x[i])) / C;
-    ``target`` lists class indices, ended by the first -1."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if target.shape != input.shape:
-        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
-                           f"{list(input.shape)}")
-    xp = input._device.backend.xp
-    n_classes = input.shape[-1]
-    t = target._data
-    listed = xp.cumprod(t >= 0, axis=-1).astype(bool)
-    if ((t >= n_classes) & listed).any():
-        raise RuntimeError("target out of range")
-    is_target = ((xp.expand_dims(xp.where(listed, t, -1), -1) == xp.arange(n_classes))
-                 .any(axis=-2))
-    pos = _make(is_target.astype(input._data.dtype), input._device)
-    hinge = clamp_min(1.0 - input.unsqueeze(-1) + input.unsqueeze(-2), 0.0)
-    pairs = hinge * pos.unsqueeze(-1) * (1.0 - pos).unsqueeze(-2)
-    loss = pairs.sum((-2, -1)) / n_classes
-    return _reduce(loss, reduction)
-
-
 # -- encodings -------------------------------------------------------------------------------------
 @export(nn=True, function=False, method=False)
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -745,5 +534,3 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be smaller than num_classes.")
     out = (xp.expand_dims(data, -1) == xp.arange(num_classes)).astype(xp.int64)
     return _make(out, tensor._device)
-
-

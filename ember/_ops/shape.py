@@ -1,5 +1,5 @@
 """Shape ops. View ops (``_is_view``) return tensors sharing memory with their input, as PyTorch.
-Ops that copy elements into a new arrangement (flip, roll, repeat, tile, ...) are in rearrange.py."""
+Ops that copy elements into a new arrangement (flip, roll, repeat, tile...) are in rearrange.py."""
 from __future__ import annotations
 
 import builtins
