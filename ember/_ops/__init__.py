@@ -6,6 +6,6 @@ from . import logical, reduce, statistics, scan, sorting  # noqa: F401
 from . import shape, rearrange, join, diagonal, copy, creation  # noqa: F401
 from . import random, index, scatter  # noqa: F401
 from . import linalg, einsum, decomposition, norms  # noqa: F401
-from . import activation, loss, margin_loss  # noqa: F401
+from . import activation, dropout, linear, loss, margin_loss  # noqa: F401
 from . import conv, pooling, resample, normalization, rnn, attention  # noqa: F401
 from . import ctc, distance  # noqa: F401
