@@ -151,7 +151,7 @@ def _fill_diagonal(input, fill_value, wrap: bool = False) -> Tensor:
         raise RuntimeError("all dimensions of input must be of equal length")
     mask = np.zeros(tuple(input.shape), dtype=bool)
     np.fill_diagonal(mask, True, wrap=wrap)
-    from .index import masked_fill
+    from .masked import masked_fill
     return masked_fill(input, _make(input._device.backend.from_host(mask), input._device),
                        fill_value)
 

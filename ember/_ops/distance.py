@@ -12,7 +12,7 @@ from .. import _dtype
 from .._tensor import Tensor, _make
 from ._inplace import _type_name
 from ._registry import export
-from .index import index_select
+from .index_select import index_select
 from .norms import vector_norm
 from .reduce import norm
 from .rounding import clamp_min

@@ -134,7 +134,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     if (counts < 0).any():
         raise RuntimeError("repeats can not be negative")
     index = _make(np.repeat(np.arange(counts.shape[0]), counts), input._device)
-    from .index import index_select
+    from .index_select import index_select
     return index_select(input, d, index)
 
 

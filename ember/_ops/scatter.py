@@ -11,8 +11,9 @@ from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
 from ._util import wrap_dim
-from .index import (IndexPutZeros, _add_flat, _check_index, _check_index_source, basic_index,
-                    masked_fill)
+from .index import IndexPutZeros, _add_flat, basic_index
+from .index_select import _check_index, _check_index_source
+from .masked import masked_fill
 
 
 def _check_gather(op: str, input, dim, index, src=None) -> int:

@@ -394,7 +394,7 @@ class Unfold(Op):
         moved = movedim(grad, -1, dim + 1)
         flat = reshape(moved, tuple(ctx.shape[:dim]) + (n_windows * size,) +
                        tuple(ctx.shape[dim + 1:]))
-        from .index import index_add
+        from .index_select import index_add
         return index_add(grad.new_zeros(ctx.shape), dim, positions, flat), None, None, None
 
 
@@ -502,7 +502,7 @@ class AsStrided(Op):
             shape[k] = sz
             grid = grid + np.arange(sz).reshape(shape) * st
         positions = _make(ctx.device.backend.from_host(grid.reshape(-1)), ctx.device)
-        from .index import put
+        from .masked import put
         flat = put(grad.new_zeros(n), positions, grad.reshape(-1), accumulate=True)
         return flat.reshape(ctx.shape), None, None, None
 
