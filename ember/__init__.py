@@ -69,3 +69,11 @@ import builtins as _builtins  # noqa: E402
 builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 del _builtins
+
+
+def __getattr__(name: str):
+    # Quantization loads on first use (ember.ao...), keeping `import ember` lean.
+    if name == "ao":
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -7,7 +7,8 @@ import pytest
 import ember
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:.*deprecated:UserWarning"),
+              pytest.mark.filterwarnings("ignore:.*deprecated:DeprecationWarning")]
 
 _DTYPES = [("qint8", -128, 127), ("quint8", 0, 255), ("qint32", -100, 100)]
 
@@ -58,3 +59,49 @@ def test_dynamic_qparams_match_torch(low, high, reduce_range):
     assert got.q_scale() == pytest.approx(expected.q_scale(), rel=1e-7)
     assert got.q_zero_point() == expected.q_zero_point()
     np.testing.assert_array_equal(got.int_repr().numpy(), expected.int_repr().numpy())
+
+
+def _mlp_pair(sizes, bias=True, seed=0):
+    """The same random MLP in torch and in Ember."""
+    torch.manual_seed(seed)
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [torch.nn.Linear(a, b, bias=bias), torch.nn.ReLU()]
+    reference = torch.nn.Sequential(*layers[:-1])
+    ours = ember.nn.Sequential(*[ember.nn.ReLU() if isinstance(m, torch.nn.ReLU)
+                                 else ember.nn.Linear(m.in_features, m.out_features, bias=bias)
+                                 for m in layers[:-1]])
+    ours.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                          for k, v in reference.state_dict().items()})
+    return reference, ours
+
+
+@pytest.mark.parametrize("sizes, bias, shape", [
+    ((8, 16, 4), True, (5,)), ((300, 600, 10), True, (7,)), ((64, 32), False, (3, 4)),
+    ((40, 20), True, (1,)), ((600, 30), True, (4,)),
+])
+def test_quantize_dynamic_matches_torch(sizes, bias, shape):
+    from ember.ao.quantization import quantize_dynamic
+    reference, ours = _mlp_pair(sizes, bias)
+    expected_model = torch.ao.quantization.quantize_dynamic(reference, {torch.nn.Linear},
+                                                            dtype=torch.qint8)
+    model = quantize_dynamic(ours, {ember.nn.Linear}, dtype=ember.qint8)
+    x = np.random.default_rng(1).normal(0, 2, shape + (sizes[0],)).astype(np.float32)
+    expected = expected_model(torch.from_numpy(x)).detach().numpy()
+    got = model(ember.from_numpy(x)).detach().numpy()
+    np.testing.assert_array_equal(model[0].weight().int_repr().numpy(),
+                                  expected_model[0].weight().int_repr().numpy())
+    # fbgemm's arithmetic is reproduced exactly, far inside one quantization step
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_quantize_dynamic_per_channel_weights_match_torch():
+    from ember.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+    reference, ours = _mlp_pair((32, 24, 6))
+    expected_model = torch.ao.quantization.quantize_dynamic(
+        reference, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+    model = quantize_dynamic(ours, {ember.nn.Linear: per_channel_dynamic_qconfig})
+    x = np.random.default_rng(2).normal(0, 1, (9, 32)).astype(np.float32)
+    expected = expected_model(torch.from_numpy(x)).detach().numpy()
+    got = model(ember.from_numpy(x)).detach().numpy()
+    np.testing.assert_array_equal(got, expected)

@@ -1,0 +1,4 @@
+"""Dynamic quantized layers (PyTorch's torch.ao.nn.quantized.dynamic.modules)."""
+from .linear import Linear  # noqa: F401
+
+__all__ = ["Linear"]

@@ -1,0 +1,81 @@
+"""Static int8 Linear: quint8 in, quint8 out, qint8 weight (per tensor or per channel)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..... import _dtype
+from ....._ops import quantize as _q
+from ....._tensor import Tensor
+from .....nn.modules.linear import Linear as _FloatLinear
+from .....nn.modules.module import Module
+from .utils import quantize_weight
+
+__all__ = ["Linear"]
+
+
+class Linear(Module):
+    """Static quantized Linear; ``weight()`` and ``bias()`` are methods, as in PyTorch."""
+
+    _FLOAT_MODULE = (_FloatLinear,)
+    _relu = False
+
+    def __init__(self, in_features: int, out_features: int, bias_: bool = True,
+                 dtype: _dtype.dtype = _dtype.qint8) -> None:
+        super().__init__()
+        if dtype is not _dtype.qint8:
+            raise RuntimeError(f"Unsupported dtype specified for quantized Linear: {dtype}")
+        self.in_features, self.out_features = in_features, out_features
+        self.scale, self.zero_point = 1.0, 0
+        weight = _q.quantize_per_tensor(
+            Tensor._make(np.zeros((out_features, in_features), np.float32), _q.CPU), 1.0, 0,
+            _dtype.qint8)
+        bias = Tensor._make(np.zeros(out_features, np.float32), _q.CPU) if bias_ else None
+        self.set_weight_bias(weight, bias)
+
+    def set_weight_bias(self, w: Tensor, b: Tensor | None) -> None:
+        self._packed_weight = _q.PackedWeight(w)
+        self._bias = None if b is None else b.detach().float()
+
+    def weight(self) -> Tensor:
+        return self._packed_weight.qweight
+
+    def bias(self) -> Tensor | None:
+        return self._bias
+
+    def _weight_bias(self) -> tuple:
+        return self.weight(), self.bias()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _q.linear(x, self._packed_weight, self._bias, self.scale, self.zero_point,
+                         self._relu)
+
+    def _get_name(self) -> str:
+        return "QuantizedLinear"
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"scale={self.scale}, zero_point={self.zero_point}, "
+                f"qscheme={self.weight().qscheme()}")
+
+    @classmethod
+    def from_float(cls, mod: Module, use_precomputed_fake_quant: bool = False) -> "Linear":
+        """A quantized copy of an observed float Linear (or fused LinearReLU)."""
+        if not hasattr(mod, "qconfig") or mod.qconfig is None:
+            raise AssertionError("Input float module must have qconfig defined")
+        if not hasattr(mod, "activation_post_process"):
+            raise AssertionError("Input float module must have an observer: run prepare() and "
+                                 "calibrate first")
+        act_scale, act_zero_point = mod.activation_post_process.calculate_qparams()
+        if not isinstance(mod, cls._FLOAT_MODULE):
+            raise AssertionError(f"{cls.__name__}.from_float expects one of "
+                                 f"{[m.__name__ for m in cls._FLOAT_MODULE]}, got "
+                                 f"{type(mod).__name__}")
+        float_mod = mod[0] if hasattr(mod, "_FUSED_FLOAT") else mod
+        weight_observer = mod.qconfig.weight()
+        weight_observer(float_mod.weight)
+        qlinear = cls(float_mod.in_features, float_mod.out_features,
+                      dtype=weight_observer.dtype)
+        qlinear.set_weight_bias(quantize_weight(float_mod.weight.detach().float(),
+                                                weight_observer), float_mod.bias)
+        qlinear.scale, qlinear.zero_point = float(act_scale.item()), int(act_zero_point.item())
+        return qlinear

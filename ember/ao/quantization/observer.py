@@ -1,0 +1,274 @@
+"""Observers: modules that watch the tensors flowing through them and turn the range seen into
+quantization parameters (scale, zero point)."""
+from __future__ import annotations
+
+import warnings
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from ... import _dtype
+from ..._device import CPU
+from ..._ops.quantize import (per_channel_affine, per_channel_symmetric, per_tensor_affine,
+                              per_tensor_symmetric, qrange)
+from ..._tensor import Tensor, _make
+from ...nn.modules.module import Module
+
+__all__ = ["ObserverBase", "MinMaxObserver", "MovingAverageMinMaxObserver",
+           "PerChannelMinMaxObserver", "MovingAveragePerChannelMinMaxObserver",
+           "PlaceholderObserver", "default_observer", "default_weight_observer",
+           "default_per_channel_weight_observer", "default_dynamic_quant_observer",
+           "default_placeholder_observer"]
+
+_EPS = float(np.finfo(np.float32).eps)
+
+
+class _PartialWrapper:
+    """A constructor with some arguments fixed: ``Observer.with_args(...)`` returns one, and
+    calling it builds a fresh observer (one per module being prepared)."""
+
+    def __init__(self, p: partial):
+        self.p = p
+
+    def __call__(self, *args, **kwargs) -> Module:
+        return self.p(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{self.p.func.__name__}.with_args({self.p.keywords})"
+
+    def with_args(self, **kwargs) -> "_PartialWrapper":
+        return _PartialWrapper(partial(self.p, **kwargs))
+
+
+def _array(value) -> np.ndarray:
+    return np.asarray(value._host() if isinstance(value, Tensor) else value, dtype=np.float32)
+
+
+class ObserverBase(Module):
+    """Base of observers: ``forward`` records and returns its input unchanged."""
+
+    def __init__(self, dtype: _dtype.dtype, is_dynamic: bool = False) -> None:
+        super().__init__()
+        self.dtype = dtype
+        self.is_dynamic = is_dynamic
+
+    @classmethod
+    def with_args(cls, **kwargs) -> _PartialWrapper:
+        return _PartialWrapper(partial(cls, **kwargs))
+
+    def calculate_qparams(self) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError(f"{type(self).__name__} has no quantization parameters")
+
+
+class _UniformObserver(ObserverBase):
+    """Shared range-to-parameters arithmetic, in float32 like PyTorch's so scales agree."""
+
+    def __init__(self, dtype=_dtype.quint8, qscheme=per_tensor_affine, reduce_range: bool = False,
+                 quant_min: int | None = None, quant_max: int | None = None,
+                 factory_kwargs=None, eps: float = _EPS, is_dynamic: bool = False) -> None:
+        super().__init__(dtype, is_dynamic)
+        if dtype not in (_dtype.qint8, _dtype.quint8, _dtype.qint32):
+            raise ValueError(f"observers support ember.qint8, ember.quint8 and ember.qint32, "
+                             f"got {dtype}")
+        if qscheme not in (per_tensor_affine, per_tensor_symmetric, per_channel_affine,
+                           per_channel_symmetric):
+            raise NotImplementedError(f"unsupported qscheme {qscheme}")
+        self.qscheme = qscheme
+        self.reduce_range = reduce_range
+        self.has_customized_qrange = quant_min is not None and quant_max is not None
+        if self.has_customized_qrange:
+            lo, hi = qrange(dtype)
+            if not lo <= quant_min <= 0 <= quant_max <= hi or quant_min >= quant_max:
+                raise ValueError(f"quant_min {quant_min} and quant_max {quant_max} must bracket "
+                                 f"0 within the range [{lo}, {hi}] of {dtype}")
+            self.quant_min, self.quant_max = quant_min, quant_max
+        else:
+            lo, hi = qrange(dtype)
+            if reduce_range and dtype is not _dtype.qint32:
+                lo, hi = lo // 2, hi // 2
+            self.quant_min, self.quant_max = lo, hi
+        self.register_buffer("eps", _make(np.array([eps], dtype=np.float32), CPU))
+
+    def _calculate_qparams(self, min_val: np.ndarray, max_val: np.ndarray):
+        min_val, max_val = np.asarray(min_val, np.float32), np.asarray(max_val, np.float32)
+        if min_val.size == 0 or (min_val.ndim == 0 and np.isinf(min_val) and np.isinf(max_val)):
+            warnings.warn("must run observer before calling calculate_qparams; returning "
+                          "scale 1 and zero point 0")
+            return _tensor([1.0], np.float32), _tensor([0], np.int64)
+        qmin, qmax = self.quant_min, self.quant_max
+        min_neg = np.minimum(min_val, np.float32(0))
+        max_pos = np.maximum(max_val, np.float32(0))
+        eps = self.eps._data
+        if self.qscheme in (per_tensor_symmetric, per_channel_symmetric):
+            max_pos = np.maximum(-min_neg, max_pos)
+            scale = np.maximum(max_pos / np.float32((qmax - qmin) / 2), eps[0])
+            zp = 0
+            if self.dtype is _dtype.quint8:
+                zp = (qmin + qmax) // 2 if self.has_customized_qrange else 128
+            zero_point = np.full(scale.shape, zp, dtype=np.int64)
+        else:
+            scale = np.maximum((max_pos - min_neg) / np.float32(qmax - qmin), eps[0])
+            zero_point = qmin - np.rint(min_neg / scale).astype(np.int64)
+            zero_point = np.clip(zero_point, qmin, qmax)
+        return (_tensor(np.atleast_1d(scale), np.float32),
+                _tensor(np.atleast_1d(zero_point), np.int64))
+
+    def extra_repr(self) -> str:
+        return f"dtype={self.dtype}, qscheme={self.qscheme}"
+
+
+def _tensor(values, np_dtype) -> Tensor:
+    return _make(np.array(values, dtype=np_dtype), CPU)
+
+
+class MinMaxObserver(_UniformObserver):
+    """Parameters from the smallest and largest values seen so far."""
+
+    def __init__(self, dtype=_dtype.quint8, qscheme=per_tensor_affine, reduce_range: bool = False,
+                 quant_min: int | None = None, quant_max: int | None = None,
+                 factory_kwargs=None, eps: float = _EPS, is_dynamic: bool = False,
+                 **kwargs: Any) -> None:
+        if qscheme in (per_channel_affine, per_channel_symmetric) and (
+                type(self) in (MinMaxObserver, MovingAverageMinMaxObserver)):
+            raise NotImplementedError("MinMaxObserver observes whole tensors; use "
+                                      "PerChannelMinMaxObserver for per-channel schemes")
+        if qscheme is per_tensor_symmetric and reduce_range and dtype is _dtype.quint8:
+            raise NotImplementedError("Cannot reduce range for symmetric quantization for "
+                                      "quint8")
+        super().__init__(dtype, qscheme, reduce_range, quant_min, quant_max, factory_kwargs,
+                         eps, is_dynamic)
+        self.register_buffer("min_val", _tensor(np.inf, np.float32))
+        self.register_buffer("max_val", _tensor(-np.inf, np.float32))
+
+    def _update(self, low: np.ndarray, high: np.ndarray) -> None:
+        self.min_val = _tensor(np.minimum(low, self.min_val._data), np.float32)
+        self.max_val = _tensor(np.maximum(high, self.max_val._data), np.float32)
+
+    def forward(self, x_orig: Tensor) -> Tensor:
+        x = _array(x_orig.detach())
+        if x.size:
+            self._update(x.min(), x.max())
+        return x_orig
+
+    def calculate_qparams(self) -> tuple[Tensor, Tensor]:
+        return self._calculate_qparams(self.min_val._data, self.max_val._data)
+
+    def reset_min_max_vals(self) -> None:
+        self.min_val = _tensor(np.inf, np.float32)
+        self.max_val = _tensor(-np.inf, np.float32)
+
+    def extra_repr(self) -> str:
+        return f"min_val={float(self.min_val._data)}, max_val={float(self.max_val._data)}"
+
+
+class MovingAverageMinMaxObserver(MinMaxObserver):
+    """Range as an exponential moving average of each batch's min and max (the first batch
+    sets it)."""
+
+    def __init__(self, averaging_constant: float = 0.01, dtype=_dtype.quint8,
+                 qscheme=per_tensor_affine, reduce_range: bool = False,
+                 quant_min: int | None = None, quant_max: int | None = None,
+                 eps: float = _EPS, is_dynamic: bool = False, **kwargs: Any) -> None:
+        super().__init__(dtype=dtype, qscheme=qscheme, reduce_range=reduce_range,
+                         quant_min=quant_min, quant_max=quant_max, eps=eps,
+                         is_dynamic=is_dynamic, **kwargs)
+        self.averaging_constant = averaging_constant
+
+    def _update(self, low: np.ndarray, high: np.ndarray) -> None:
+        old_low, old_high = self.min_val._data, self.max_val._data
+        if np.isinf(old_low) and np.isinf(old_high):
+            super()._update(low, high)
+            return
+        c = np.float32(self.averaging_constant)
+        self.min_val = _tensor(old_low + c * (np.float32(low) - old_low), np.float32)
+        self.max_val = _tensor(old_high + c * (np.float32(high) - old_high), np.float32)
+
+
+class PerChannelMinMaxObserver(_UniformObserver):
+    """Parameters per slice along ``ch_axis`` (a weight's output channels by default)."""
+
+    def __init__(self, ch_axis: int = 0, dtype=_dtype.quint8, qscheme=per_channel_affine,
+                 reduce_range: bool = False, quant_min: int | None = None,
+                 quant_max: int | None = None, factory_kwargs=None, eps: float = _EPS,
+                 is_dynamic: bool = False) -> None:
+        if qscheme not in (per_channel_affine, per_channel_symmetric):
+            raise NotImplementedError(f"{type(self).__name__} needs a per-channel qscheme, got "
+                                      f"{qscheme}")
+        super().__init__(dtype, qscheme, reduce_range, quant_min, quant_max, factory_kwargs,
+                         eps, is_dynamic)
+        self.ch_axis = ch_axis
+        self.register_buffer("min_val", _tensor([], np.float32))
+        self.register_buffer("max_val", _tensor([], np.float32))
+
+    def _per_channel_range(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.moveaxis(x, self.ch_axis, 0).reshape(x.shape[self.ch_axis], -1)
+        return rows.min(axis=1), rows.max(axis=1)
+
+    def _update(self, low: np.ndarray, high: np.ndarray) -> None:
+        if self.min_val._data.size:
+            low, high = np.minimum(low, self.min_val._data), np.maximum(high, self.max_val._data)
+        self.min_val, self.max_val = _tensor(low, np.float32), _tensor(high, np.float32)
+
+    def forward(self, x_orig: Tensor) -> Tensor:
+        x = _array(x_orig.detach())
+        if x.size:
+            self._update(*self._per_channel_range(x))
+        return x_orig
+
+    def calculate_qparams(self) -> tuple[Tensor, Tensor]:
+        return self._calculate_qparams(self.min_val._data, self.max_val._data)
+
+    def extra_repr(self) -> str:
+        return f"ch_axis={self.ch_axis}, {super().extra_repr()}"
+
+
+class MovingAveragePerChannelMinMaxObserver(PerChannelMinMaxObserver):
+    """Per-channel range as an exponential moving average over batches."""
+
+    def __init__(self, averaging_constant: float = 0.01, ch_axis: int = 0,
+                 dtype=_dtype.quint8, qscheme=per_channel_affine, reduce_range: bool = False,
+                 quant_min: int | None = None, quant_max: int | None = None,
+                 eps: float = _EPS, is_dynamic: bool = False, **kwargs: Any) -> None:
+        super().__init__(ch_axis=ch_axis, dtype=dtype, qscheme=qscheme,
+                         reduce_range=reduce_range, quant_min=quant_min, quant_max=quant_max,
+                         eps=eps, is_dynamic=is_dynamic)
+        self.averaging_constant = averaging_constant
+
+    def _update(self, low: np.ndarray, high: np.ndarray) -> None:
+        if not self.min_val._data.size:
+            super()._update(low, high)
+            return
+        c = np.float32(self.averaging_constant)
+        old_low, old_high = self.min_val._data, self.max_val._data
+        self.min_val = _tensor(old_low + c * (low - old_low), np.float32)
+        self.max_val = _tensor(old_high + c * (high - old_high), np.float32)
+
+
+class PlaceholderObserver(ObserverBase):
+    """Records nothing: carries the dtype (and range) for layers that quantize at run time."""
+
+    def __init__(self, dtype=_dtype.float32, custom_op_name: str = "", compute_dtype=None,
+                 quant_min: int | None = None, quant_max: int | None = None, qscheme=None,
+                 eps: float | None = None, is_dynamic: bool = False) -> None:
+        super().__init__(dtype, is_dynamic)
+        self.quant_min, self.quant_max = quant_min, quant_max
+        self.qscheme = per_tensor_affine if qscheme is None else qscheme
+        self.eps = eps
+        self.custom_op = custom_op_name
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+    def calculate_qparams(self):
+        raise Exception("calculate_qparams should not be called for PlaceholderObserver")
+
+
+default_observer = MinMaxObserver.with_args(quant_min=0, quant_max=127)
+default_weight_observer = MinMaxObserver.with_args(dtype=_dtype.qint8,
+                                                   qscheme=per_tensor_symmetric)
+default_per_channel_weight_observer = PerChannelMinMaxObserver.with_args(
+    dtype=_dtype.qint8, qscheme=per_channel_symmetric)
+default_dynamic_quant_observer = PlaceholderObserver.with_args(
+    dtype=_dtype.quint8, quant_min=0, quant_max=255, is_dynamic=True)
+default_placeholder_observer = PlaceholderObserver
