@@ -7,5 +7,5 @@ from . import shape, rearrange, join, diagonal, copy, creation  # noqa: F401
 from . import random, index, index_select, masked, scatter  # noqa: F401
 from . import linalg, einsum, decomposition, norms  # noqa: F401
 from . import activation, dropout, linear, loss, margin_loss  # noqa: F401
-from . import conv, pooling, resample, normalization, rnn, attention  # noqa: F401
+from . import conv, padding, pooling, resample, normalization, rnn, attention  # noqa: F401
 from . import ctc, distance  # noqa: F401

@@ -19,7 +19,8 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from .._tensor import Tensor
 from ._registry import export
-from .conv import ConvolutionOp, IndexAddOp, TakeOp, _Geom
+from .conv import ConvolutionOp, _Geom
+from .padding import IndexAddOp, TakeOp
 from .pooling import _FlatGather
 from .reduce import mean
 from .shape import reshape

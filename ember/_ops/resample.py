@@ -13,7 +13,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ._inplace import _type_name
 from ._registry import export
-from .conv import TakeOp
+from .padding import TakeOp
 from .pooling import _FlatGather, _adaptive_avg, _apply_separable
 from .shape import reshape, transpose
 
