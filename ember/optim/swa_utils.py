@@ -11,7 +11,7 @@ import numpy as np
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import no_grad
 from ..nn.modules.module import Module
-from .lr_scheduler import LRScheduler, _format_param
+from .lr_scheduler._base import LRScheduler, _format_param
 from .optimizer import Optimizer, _bump
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
