@@ -3,11 +3,14 @@
 ember.save fsyncs the file before renaming it over the target (the issue asks for a save that
 survives a crash), while torch.save returns once the bytes are in the page cache. So the save
 is timed twice: against plain torch.save, and against torch.save followed by an fsync of the
-file, which is the same durability and the fair comparison for disk speed.
+file, which is the same durability and the fair comparison for disk speed. The last row is
+the peak memory a fresh process adds while loading, over the checkpoint's size (target <= 1).
 """
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from collections import OrderedDict
 
@@ -25,6 +28,26 @@ def _torch_save_durable(torch, state, path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# VmHWM, not ru_maxrss: a process started from this one would inherit this one's ru_maxrss.
+_PEAK_SCRIPT = """
+import sys
+import {lib} as lib
+def peak():
+    status = open("/proc/self/status").read()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
+before = peak()
+state = lib.load(sys.argv[1])
+print(peak() - before)
+"""
+
+
+def _load_peak_bytes(lib: str, path: str) -> int:
+    """Peak memory added by loading ``path``, in a fresh process (Linux's /proc)."""
+    out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT.format(lib=lib), path],
+                         check=True, capture_output=True, text=True).stdout
+    return int(out.split()[-1])
 
 
 def run() -> list[tuple[str, float, float]]:
@@ -50,10 +73,13 @@ def run() -> list[tuple[str, float, float]]:
             ("serialization load 100M float32 params",
              best_ms(lambda: ember.load(ember_path), repeat=2),
              best_ms(lambda: torch.load(torch_path), repeat=2)),
+            ("load peak extra memory / checkpoint size",
+             _load_peak_bytes("ember", ember_path) / os.path.getsize(ember_path),
+             _load_peak_bytes("torch", torch_path) / os.path.getsize(torch_path)),
         ]
     return rows
 
 
 if __name__ == "__main__":
     for workload, ember_ms, torch_ms in run():
-        print(f"{workload:50s} {ember_ms:9.1f} {torch_ms:9.1f} {ember_ms / torch_ms:6.2f}x")
+        print(f"{workload:55s} {ember_ms:9.2f} {torch_ms:9.2f} {ember_ms / torch_ms:6.2f}x")
