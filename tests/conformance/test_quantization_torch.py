@@ -105,3 +105,126 @@ def test_quantize_dynamic_per_channel_weights_match_torch():
     expected = expected_model(torch.from_numpy(x)).detach().numpy()
     got = model(ember.from_numpy(x)).detach().numpy()
     np.testing.assert_array_equal(got, expected)
+
+
+def _cnn(lib, stubs):
+    nn = lib.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant = stubs.QuantStub()
+            self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.relu1 = nn.ReLU()
+            self.pool = nn.MaxPool2d(2)
+            self.conv2 = nn.Conv2d(8, 16, 3)
+            self.relu2 = nn.ReLU()
+            self.flatten = nn.Flatten()
+            self.fc = nn.Linear(64, 10)
+            self.dequant = stubs.DeQuantStub()
+
+        def forward(self, x):
+            x = self.pool(self.relu1(self.bn1(self.conv1(self.quant(x)))))
+            return self.dequant(self.fc(self.flatten(self.relu2(self.conv2(x)))))
+    return Net()
+
+
+@pytest.fixture(scope="module")
+def trained_cnn_pair():
+    """A small CNN trained briefly in torch on random data, and its copy in Ember."""
+    torch.manual_seed(0)
+    reference = _cnn(torch, torch.ao.quantization)
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(0, 1, (64, 3, 8, 8)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, 10, 64))
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.05)
+    for _ in range(20):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(reference(x), y).backward()
+        optimizer.step()
+    reference.eval()
+    ours = _cnn(ember, ember.ao.quantization)
+    ours.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                          for k, v in reference.state_dict().items()})
+    ours.eval()
+    return reference, ours, x.numpy()
+
+
+def _post_training_quantize(lib, model, qconfig, calibration):
+    q = lib.ao.quantization
+    model.qconfig = qconfig
+    model = q.fuse_modules(model, [["conv1", "bn1", "relu1"], ["conv2", "relu2"]])
+    model = q.prepare(model)
+    model(lib.from_numpy(calibration))
+    return q.convert(model)
+
+
+@pytest.mark.parametrize("qconfig", ["minmax", "x86"])
+def test_static_cnn_matches_torch_within_one_step(qconfig, trained_cnn_pair):
+    reference, ours, calibration = trained_cnn_pair
+    if qconfig == "x86":
+        expected_qconfig = torch.ao.quantization.get_default_qconfig("x86")
+        our_qconfig = ember.ao.quantization.get_default_qconfig("x86")
+    else:
+        tq, eq = torch.ao.quantization, ember.ao.quantization
+        expected_qconfig = tq.QConfig(tq.MinMaxObserver.with_args(reduce_range=True),
+                                      tq.default_per_channel_weight_observer)
+        our_qconfig = eq.QConfig(eq.MinMaxObserver.with_args(reduce_range=True),
+                                 eq.default_per_channel_weight_observer)
+    expected_model = _post_training_quantize(torch, reference, expected_qconfig, calibration)
+    model = _post_training_quantize(ember, ours, our_qconfig, calibration)
+    for name in ("conv1", "conv2", "fc"):
+        np.testing.assert_array_equal(getattr(model, name).weight().int_repr().numpy(),
+                                      getattr(expected_model, name).weight().int_repr().numpy())
+        assert getattr(model, name).scale == pytest.approx(getattr(expected_model, name).scale,
+                                                           rel=1e-5)
+    x = np.random.default_rng(3).normal(0, 1, (32, 3, 8, 8)).astype(np.float32)
+    expected = expected_model(torch.from_numpy(x)).numpy()
+    got = model(ember.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=expected_model.fc.scale * 1.01)
+    assert (got.argmax(1) == expected.argmax(1)).mean() >= 0.9
+    with torch.no_grad():
+        float_out = reference(torch.from_numpy(x)).numpy()
+    assert np.abs(got - float_out).max() < 0.05 * np.abs(float_out).max()
+    assert (got.argmax(1) == float_out.argmax(1)).mean() >= 0.9
+
+
+def test_histogram_observer_matches_torch():
+    rng = np.random.default_rng(4)
+    reference = torch.ao.quantization.HistogramObserver(reduce_range=True)
+    ours = ember.ao.quantization.HistogramObserver(reduce_range=True)
+    for shift in range(3):
+        x = (rng.standard_t(3, 2000) * (1 + shift) + shift).astype(np.float32)
+        reference(torch.from_numpy(x))
+        ours(ember.from_numpy(x))
+    (expected_scale, expected_zp), (scale, zp) = reference.calculate_qparams(), \
+        ours.calculate_qparams()
+    assert scale.item() == pytest.approx(expected_scale.item(), rel=1e-6)
+    assert zp.item() == expected_zp.item()
+
+
+@pytest.mark.parametrize("observer, kwargs", [
+    ("MinMaxObserver", {}), ("MinMaxObserver", {"qscheme": "per_tensor_symmetric",
+                                                 "dtype": "qint8"}),
+    ("MovingAverageMinMaxObserver", {}),
+    ("PerChannelMinMaxObserver", {"ch_axis": 1}),
+    ("MovingAveragePerChannelMinMaxObserver", {"qscheme": "per_channel_symmetric",
+                                                "dtype": "qint8"}),
+])
+def test_observers_match_torch(observer, kwargs):
+    rng = np.random.default_rng(5)
+    reference = getattr(torch.ao.quantization, observer)(
+        **{k: getattr(torch, v) for k, v in kwargs.items() if k != "ch_axis"},
+        **{k: v for k, v in kwargs.items() if k == "ch_axis"})
+    ours = getattr(ember.ao.quantization, observer)(
+        **{k: getattr(ember, v) for k, v in kwargs.items() if k != "ch_axis"},
+        **{k: v for k, v in kwargs.items() if k == "ch_axis"})
+    for _ in range(3):
+        x = rng.normal(0.3, 2, (4, 5, 6)).astype(np.float32)
+        reference(torch.from_numpy(x))
+        ours(ember.from_numpy(x))
+    (expected_scale, expected_zp), (scale, zp) = reference.calculate_qparams(), \
+        ours.calculate_qparams()
+    np.testing.assert_array_equal(scale.numpy(), expected_scale.numpy())
+    np.testing.assert_array_equal(zp.numpy(), expected_zp.numpy())

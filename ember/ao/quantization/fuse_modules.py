@@ -24,10 +24,11 @@ def _fold_bn(weight: Tensor, bias: Tensor | None, bn) -> tuple[Tensor, Tensor]:
         inv_std = (bn.running_var + bn.eps).rsqrt()
         gamma = bn.weight if bn.weight is not None else ones_like(inv_std)
         beta = bn.bias if bn.bias is not None else zeros_like(inv_std)
-        factor = gamma * inv_std
         shape = (-1,) + (1,) * (weight.ndim - 1)
         bias = bias if bias is not None else zeros_like(bn.running_mean)
-        return weight * factor.reshape(shape), (bias - bn.running_mean) * factor + beta
+        # PyTorch's association order, so fused weights agree to the last bit
+        return (weight * (gamma * inv_std).reshape(shape),
+                (bias - bn.running_mean) * inv_std * gamma + beta)
 
 
 def fuse_conv_bn_eval(conv: Conv2d, bn: BatchNorm2d) -> Conv2d:

@@ -15,7 +15,7 @@ from ..._ops.quantize import (per_channel_affine, per_channel_symmetric, per_ten
 from ..._tensor import Tensor, _make
 from ...nn.modules.module import Module
 
-__all__ = ["ObserverBase", "MinMaxObserver", "MovingAverageMinMaxObserver",
+__all__ = ["ObserverBase", "MinMaxObserver", "HistogramObserver", "MovingAverageMinMaxObserver",
            "PerChannelMinMaxObserver", "MovingAveragePerChannelMinMaxObserver",
            "PlaceholderObserver", "default_observer", "default_weight_observer",
            "default_per_channel_weight_observer", "default_dynamic_quant_observer",
@@ -243,6 +243,123 @@ class MovingAveragePerChannelMinMaxObserver(PerChannelMinMaxObserver):
         old_low, old_high = self.min_val._data, self.max_val._data
         self.min_val = _tensor(old_low + c * (low - old_low), np.float32)
         self.max_val = _tensor(old_high + c * (high - old_high), np.float32)
+
+
+class HistogramObserver(_UniformObserver):
+    """Keeps a histogram of everything seen and picks the [min, max] that minimises the L2
+    error of quantizing it, clipping outliers (PyTorch's search, on the same 2048 bins)."""
+
+    def __init__(self, bins: int = 2048, dtype=_dtype.quint8, qscheme=per_tensor_affine,
+                 reduce_range: bool = False, quant_min: int | None = None,
+                 quant_max: int | None = None, factory_kwargs=None, eps: float = _EPS,
+                 is_dynamic: bool = False, **kwargs: Any) -> None:
+        if qscheme not in (per_tensor_affine, per_tensor_symmetric):
+            raise NotImplementedError("HistogramObserver supports per_tensor_affine and "
+                                      f"per_tensor_symmetric only, got {qscheme}")
+        if is_dynamic:
+            raise NotImplementedError("HistogramObserver doesn't support dynamic quantization")
+        super().__init__(dtype, qscheme, reduce_range, quant_min, quant_max, factory_kwargs,
+                         eps, is_dynamic)
+        self.bins = bins
+        self.register_buffer("histogram", _tensor(np.zeros(bins), np.float32))
+        self.register_buffer("min_val", _tensor(np.inf, np.float32))
+        self.register_buffer("max_val", _tensor(-np.inf, np.float32))
+        self.dst_nbins = 2 ** (8 * dtype.itemsize)
+        self.upsample_rate = 16
+
+    def _histc(self, x: np.ndarray, low, high) -> np.ndarray:
+        counts, _ = np.histogram(x, self.bins, range=(float(low), float(high)))
+        return counts.astype(np.float32)
+
+    def forward(self, x_orig: Tensor) -> Tensor:
+        x = _array(x_orig.detach()).reshape(-1)
+        x = x[np.isfinite(x)] if not np.isfinite(x).all() else x
+        if not x.size:
+            return x_orig
+        low, high = x.min(), x.max()
+        old_low, old_high = self.min_val._data, self.max_val._data
+        if np.isinf(old_low) or np.isinf(old_high):
+            self.histogram = _tensor(self._histc(x, low, high), np.float32)
+            self.min_val, self.max_val = _tensor(low, np.float32), _tensor(high, np.float32)
+            return x_orig
+        new_low, new_high = np.minimum(old_low, low), np.maximum(old_high, high)
+        update = self._histc(x, new_low, new_high)
+        if new_low == old_low and new_high == old_high:
+            combined = self.histogram._data + update
+        else:
+            combined = update + self._rebin(self.histogram._data, old_low, old_high, new_low,
+                                            new_high)
+        self.histogram = _tensor(combined, np.float32)
+        self.min_val, self.max_val = _tensor(new_low, np.float32), _tensor(new_high, np.float32)
+        return x_orig
+
+    def _rebin(self, histogram, old_low, old_high, new_low, new_high) -> np.ndarray:
+        """The old histogram spread over the new (wider) range: each old bin is split into
+        ``upsample_rate`` pieces that land in the new bin holding their midpoints."""
+        if old_low == old_high:
+            return self._histc(np.array([old_low]), new_low, new_high) * histogram.sum()
+        fine = self.bins * self.upsample_rate
+        pieces = np.repeat(histogram, self.upsample_rate) / np.float32(self.upsample_rate)
+        width = (old_high - old_low) / np.float32(fine)
+        mids = np.linspace(old_low, old_high, fine + 1, dtype=np.float32)[:-1] + \
+            np.float32(0.5) * width
+        edges = np.linspace(new_low, new_high, self.bins + 1, dtype=np.float32)
+        target = np.clip(np.searchsorted(edges, mids, side="right") - 1, 0, self.bins - 1)
+        return np.bincount(target, weights=pieces, minlength=self.bins).astype(np.float32)
+
+    def _quantization_error(self, start_bin: int, end_bin: int) -> float:
+        """L2 error of quantizing the histogram with the range [start_bin, end_bin]."""
+        bin_width = (float(self.max_val._data) - float(self.min_val._data)) / self.bins
+        dst_width = bin_width * (end_bin - start_bin + 1) / self.dst_nbins
+        if dst_width == 0.0:
+            return 0.0
+        f32 = np.float32
+        begin = (np.arange(self.bins) - start_bin).astype(f32) * f32(bin_width)
+        end = begin + f32(bin_width)
+        dst_begin = np.clip(np.floor(begin / f32(dst_width)), 0, self.dst_nbins - 1)
+        dst_end = np.clip(np.floor(end / f32(dst_width)), 0, self.dst_nbins - 1)
+        density = self.histogram._data / f32(bin_width)
+        half = f32(dst_width / 2)
+
+        def norm(delta_begin, delta_end):
+            return density * ((delta_end ** 3 - delta_begin ** 3) / f32(3))
+        total = norm(begin - (dst_begin + f32(0.5)) * f32(dst_width), half)
+        total = total + (dst_end - dst_begin - 1) * norm(-half, half)
+        total = total + norm(-half, end - (dst_end * f32(dst_width) + half))
+        return float(total.astype(f32).sum(dtype=f32))
+
+    def _non_linear_param_search(self) -> tuple[np.ndarray, np.ndarray]:
+        """Shrink [min, max] from whichever side holds less mass, 1e-5 of it at a time, while
+        the quantization error keeps falling."""
+        cumulative = np.cumsum(self.histogram._data, dtype=np.float32)
+        total = float(cumulative[-1])
+        alpha, beta, start_bin, end_bin = 0.0, 1.0, 0, self.bins - 1
+        norm_min = float("inf")
+        while alpha < beta:
+            next_alpha, next_beta = alpha + 1e-5, beta - 1e-5
+            left = np.searchsorted(cumulative, next_alpha * total, side="left")
+            left = min(max(int(left), start_bin), end_bin)
+            right = np.searchsorted(cumulative, next_beta * total, side="right") - 1
+            right = max(min(int(right), end_bin), start_bin)
+            next_start, next_end = start_bin, end_bin
+            if left - start_bin > end_bin - right:
+                next_start, alpha = left, next_alpha
+            else:
+                next_end, beta = right, next_beta
+            if next_start == start_bin and next_end == end_bin:
+                continue
+            norm = self._quantization_error(next_start, next_end)
+            if norm > norm_min:
+                break
+            norm_min, start_bin, end_bin = norm, next_start, next_end
+        low = self.min_val._data
+        bin_width = (self.max_val._data - low) / np.float32(self.bins)
+        return low + bin_width * np.float32(start_bin), low + bin_width * np.float32(end_bin + 1)
+
+    def calculate_qparams(self) -> tuple[Tensor, Tensor]:
+        if np.isinf(self.min_val._data) and np.isinf(self.max_val._data):
+            return self._calculate_qparams(np.float32(np.inf), np.float32(-np.inf))
+        return self._calculate_qparams(*self._non_linear_param_search())
 
 
 class PlaceholderObserver(ObserverBase):

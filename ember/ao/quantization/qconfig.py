@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from ... import _dtype
-from .observer import (MinMaxObserver, PlaceholderObserver, default_dynamic_quant_observer,
+from .observer import (HistogramObserver, PlaceholderObserver, default_dynamic_quant_observer,
                        default_observer, default_per_channel_weight_observer,
                        default_weight_observer)
 
@@ -43,12 +43,10 @@ float16_dynamic_qconfig = QConfig(
 def get_default_qconfig(backend: str = "x86", version: int = 0) -> QConfig:
     """The post-training QConfig PyTorch recommends for ``backend``.
 
-    "x86"/"fbgemm" use reduce_range activations and per-channel symmetric weights, as in
-    PyTorch; activations are observed by a histogram when HistogramObserver is available here,
-    else by min/max (see ember.ao.quantization.observer).
+    "x86"/"fbgemm": histogram-observed activations with reduce_range and per-channel
+    symmetric weights; "qnnpack": full-range activations and per-tensor weights.
     """
-    from . import observer
-    activation = getattr(observer, "HistogramObserver", MinMaxObserver)
+    activation = HistogramObserver
     if backend in ("x86", "fbgemm"):
         return QConfig(activation=activation.with_args(reduce_range=True),
                        weight=default_per_channel_weight_observer)

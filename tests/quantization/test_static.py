@@ -1,0 +1,129 @@
+"""Static post-training quantization: fusion, prepare, convert and the quantized layers."""
+import numpy as np
+import pytest
+
+import ember
+from ember import nn
+from ember.ao import quantization as tq
+from ember.ao.nn import intrinsic as nni
+from ember.ao.nn import quantized as nnq
+from ember.ao.nn.intrinsic import quantized as nniq
+
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = tq.QuantStub()
+        self.conv = nn.Conv2d(2, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(6 * 3 * 3, 4)
+        self.fc_relu = nn.ReLU()
+        self.dequant = tq.DeQuantStub()
+
+    def forward(self, x):
+        x = self.pool(self.relu(self.bn(self.conv(self.quant(x)))))
+        return self.dequant(self.fc_relu(self.fc(self.flatten(x))))
+
+
+def _eval_net():
+    net = _Net()
+    net.bn.running_mean = ember.randn(6) * 0.1
+    net.bn.running_var = ember.rand(6) + 0.5
+    return net.eval()
+
+
+def _quantized(net, x, qconfig=None):
+    net.qconfig = qconfig or tq.get_default_qconfig("x86")
+    fused = tq.fuse_modules(net, [["conv", "bn", "relu"], ["fc", "fc_relu"]])
+    prepared = tq.prepare(fused)
+    prepared(x)
+    return fused, prepared, tq.convert(prepared)
+
+
+def test_fusion_keeps_the_float_function():
+    net = _eval_net()
+    x = ember.randn(5, 2, 6, 6)
+    fused = tq.fuse_modules(net, [["conv", "bn", "relu"], ["fc", "fc_relu"]])
+    assert isinstance(fused.conv, nni.ConvReLU2d) and isinstance(fused.fc, nni.LinearReLU)
+    assert isinstance(fused.bn, nn.Identity) and isinstance(net.bn, nn.BatchNorm2d)
+    np.testing.assert_allclose(fused(x).detach().numpy(), net(x).detach().numpy(), atol=1e-5)
+
+
+def test_fusing_batchnorm_needs_eval_mode():
+    with pytest.raises(AssertionError, match="eval"):
+        tq.fuse_modules(_Net().train(), [["conv", "bn"]])
+
+
+def test_prepare_attaches_observers_to_quantizable_layers():
+    net = _eval_net()
+    _, prepared, _ = _quantized(net, ember.randn(8, 2, 6, 6))
+    assert isinstance(prepared.conv.activation_post_process, tq.HistogramObserver)
+    assert hasattr(prepared.quant, "activation_post_process")
+    assert not hasattr(net.conv, "activation_post_process")
+
+
+def test_convert_swaps_in_quantized_layers():
+    _, _, model = _quantized(_eval_net(), ember.randn(8, 2, 6, 6))
+    assert isinstance(model.quant, nnq.Quantize) and isinstance(model.dequant, nnq.DeQuantize)
+    assert isinstance(model.conv, nniq.ConvReLU2d) and isinstance(model.fc, nniq.LinearReLU)
+    assert isinstance(model.pool, nnq.MaxPool2d)
+    assert not hasattr(model.conv, "qconfig")
+    assert repr(model.conv).startswith("QuantizedConvReLU2d(2, 6, kernel_size=(3, 3)")
+
+
+def test_quantized_model_tracks_the_float_model():
+    ember.manual_seed(1)
+    x = ember.randn(64, 2, 6, 6)
+    fused, _, model = _quantized(_eval_net(), x)
+    expected, got = fused(x).detach().numpy(), model(x).numpy()
+    assert np.abs(got - expected).max() < 0.05 * np.abs(expected).max()
+    assert (got >= 0).all()  # the fused ReLU clamps at the zero point
+
+
+def test_quantized_linear_matches_float_within_one_step():
+    rng = np.random.default_rng(0)
+    layer = nn.Linear(30, 8)
+    layer.qconfig = tq.QConfig(tq.MinMaxObserver, tq.default_weight_observer)
+    layer.activation_post_process = tq.MinMaxObserver()
+    x = ember.from_numpy(rng.normal(0, 1, (16, 30)).astype(np.float32))
+    qx = ember.quantize_per_tensor(x, 0.02, 128, ember.quint8)
+    expected = layer(qx.dequantize())
+    layer.activation_post_process(expected)
+    qlayer = nnq.Linear.from_float(layer)
+    reference = ember.nn.functional.linear(qx.dequantize(), qlayer.weight().dequantize(),
+                                           layer.bias).detach().numpy()
+    got = qlayer(qx).dequantize().numpy()
+    assert np.abs(got - reference).max() <= qlayer.scale / 2 + 1e-6
+
+
+def test_quantized_conv_rejects_float_input():
+    conv = nnq.Conv2d(2, 3, 3)
+    with pytest.raises(RuntimeError, match="quint8"):
+        conv(ember.randn(1, 2, 5, 5))
+
+
+def test_quantized_relu_clamps_at_the_zero_point():
+    qx = ember.quantize_per_tensor(ember.tensor([-1.0, -0.1, 0.2, 1.0]), 0.1, 10, ember.quint8)
+    out = nnq.ReLU()(qx)
+    assert out.int_repr().tolist() == [10, 10, 12, 20] and out.q_scale() == 0.1
+
+
+def test_quantized_max_pool_keeps_parameters():
+    x = ember.randn(1, 1, 4, 4)
+    qx = ember.quantize_per_tensor(x, 0.05, 100, ember.quint8)
+    out = nnq.MaxPool2d(2)(qx)
+    np.testing.assert_array_equal(
+        out.dequantize().numpy(), nn.functional.max_pool2d(qx.dequantize(), 2).numpy())
+
+
+def test_quant_wrapper_quantizes_a_whole_module():
+    wrapped = tq.QuantWrapper(nn.Sequential(nn.Linear(4, 3)))
+    wrapped.qconfig = tq.default_qconfig
+    prepared = tq.prepare(wrapped.eval())
+    prepared(ember.randn(10, 4))
+    model = tq.convert(prepared)
+    assert isinstance(model.module[0], nnq.Linear)
+    assert model(ember.randn(2, 4)).dtype is ember.float32
