@@ -20,7 +20,7 @@ from ember._ops.random import rng as _rng
 from . import _functional_tensor as F_t
 from . import functional as F
 from .functional import InterpolationMode, _interpolation
-from .transforms import _fill_for_tensor, _Transform
+from ._transform import _Transform, _fill_for_tensor
 
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix"]
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from .. import transforms as v1
 from .._functional_tensor import _parse_padding
+from .._geometry import _resized_crop_params
+from .._transform import _randint
 from . import functional as F
 from ._transform import Transform, _RandomApplyTransform
 from ._utils import get_fill, query_size, setup_fill_arg
@@ -38,7 +40,7 @@ class CenterCrop(Transform, v1.CenterCrop):
 class RandomResizedCrop(Transform, v1.RandomResizedCrop):
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         height, width = query_size(flat_inputs)
-        top, left, h, w = v1._resized_crop_params(height, width, self.scale, self.ratio)
+        top, left, h, w = _resized_crop_params(height, width, self.scale, self.ratio)
         return dict(top=top, left=left, height=h, width=w)
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
@@ -84,8 +86,8 @@ class RandomCrop(Transform, v1.RandomCrop):
             raise ValueError(f"Required crop size {(crop_h, crop_w)} is larger than "
                              f"{'padded ' if self.padding is not None else ''}input image size "
                              f"{(padded_h, padded_w)}.")
-        crop_top = v1._randint(0, padded_h - crop_h + 1) if padded_h > crop_h else 0
-        crop_left = v1._randint(0, padded_w - crop_w + 1) if padded_w > crop_w else 0
+        crop_top = _randint(0, padded_h - crop_h + 1) if padded_h > crop_h else 0
+        crop_left = _randint(0, padded_w - crop_w + 1) if padded_w > crop_w else 0
         return dict(padding=[left, top, right, bottom], top=crop_top, left=crop_left,
                     height=crop_h, width=crop_w)
 
