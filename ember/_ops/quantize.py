@@ -302,6 +302,34 @@ def quantize_per_channel(input: Tensor, scales: Tensor, zero_points: Tensor, axi
     return _wrap(data, dtype, None, None, scales, zero_points, axis)
 
 
+_FROM_STORAGE = {_dtype.int8: _dtype.qint8, _dtype.uint8: _dtype.quint8,
+                 _dtype.int32: _dtype.qint32}
+
+
+def _storage_to_qdtype(op: str, input: Tensor) -> _dtype.dtype:
+    if input.dtype not in _FROM_STORAGE:
+        raise RuntimeError(f"{op}: expected an int8, uint8 or int32 tensor, got {input.dtype}")
+    return _FROM_STORAGE[input.dtype]
+
+
+@export(method=False)
+def _make_per_tensor_quantized_tensor(input: Tensor, scale: float, zero_point: int) -> Tensor:
+    """A quantized tensor with ``input``'s integers (int8 -> qint8, uint8 -> quint8,
+    int32 -> qint32) as its representation."""
+    dtype = _storage_to_qdtype("_make_per_tensor_quantized_tensor", input)
+    return _wrap(input._host().copy(), dtype, float(scale), int(zero_point))
+
+
+@export(method=False)
+def _make_per_channel_quantized_tensor(input: Tensor, scale: Tensor, zero_point: Tensor,
+                                       axis: int) -> Tensor:
+    """Per-channel counterpart of ``_make_per_tensor_quantized_tensor``."""
+    dtype = _storage_to_qdtype("_make_per_channel_quantized_tensor", input)
+    scales = np.asarray(scale._host(), dtype=np.float64).reshape(-1)
+    zero_points = np.asarray(zero_point._host(), dtype=np.int64).reshape(-1)
+    return _wrap(input._host().copy(), dtype, None, None, scales, zero_points, int(axis))
+
+
 @export(method=False)
 def dequantize(tensor):
     """The float32 values a quantized tensor stands for; a list of tensors gives a tuple."""

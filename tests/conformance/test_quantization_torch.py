@@ -228,3 +228,35 @@ def test_observers_match_torch(observer, kwargs):
         ours.calculate_qparams()
     np.testing.assert_array_equal(scale.numpy(), expected_scale.numpy())
     np.testing.assert_array_equal(zp.numpy(), expected_zp.numpy())
+
+
+def _to_ember(value):
+    """A torch state-dict entry as Ember's (quantized tensors rebuilt from their integers)."""
+    if isinstance(value, tuple):
+        return tuple(_to_ember(v) for v in value)
+    if isinstance(value, torch.dtype):
+        return getattr(ember, str(value).split(".")[1])
+    if value is None or not value.is_quantized:
+        return None if value is None else ember.from_numpy(value.detach().numpy().copy())
+    ints = ember.from_numpy(value.int_repr().numpy().copy())
+    if value.qscheme() == torch.per_tensor_affine:
+        return ember._make_per_tensor_quantized_tensor(ints, value.q_scale(),
+                                                       value.q_zero_point())
+    return ember._make_per_channel_quantized_tensor(
+        ints, ember.from_numpy(value.q_per_channel_scales().numpy()),
+        ember.from_numpy(value.q_per_channel_zero_points().numpy()), value.q_per_channel_axis())
+
+
+def test_quantized_state_dict_from_torch_loads_and_runs_alike(trained_cnn_pair):
+    reference, ours, calibration = trained_cnn_pair
+    tq, eq = torch.ao.quantization, ember.ao.quantization
+    expected_model = _post_training_quantize(torch, reference, tq.default_qconfig, calibration)
+    model = _post_training_quantize(ember, ours, eq.default_qconfig,
+                                    calibration[:8] * 3)  # calibrated differently on purpose
+    state = expected_model.state_dict()
+    assert set(model.state_dict()) == set(state)
+    model.load_state_dict({k: _to_ember(v) for k, v in state.items()})
+    x = np.random.default_rng(6).normal(0, 1, (16, 3, 8, 8)).astype(np.float32)
+    expected = expected_model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(ember.from_numpy(x)).numpy(), expected, rtol=0,
+                               atol=expected_model.fc.scale * 1.01)

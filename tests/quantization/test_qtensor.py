@@ -135,3 +135,14 @@ def test_quantize_per_tensor_dynamic_covers_the_input_range():
     q = ember.quantize_per_tensor_dynamic(x, ember.quint8, False)
     assert q.q_scale() == pytest.approx(4.0 / 255)
     np.testing.assert_allclose(q.dequantize().numpy(), x.numpy(), atol=q.q_scale() / 2)
+
+
+def test_make_quantized_tensor_from_integers():
+    ints = ember.tensor([[1, 2], [3, 4]], dtype=ember.uint8)
+    q = ember._make_per_tensor_quantized_tensor(ints, 0.5, 1)
+    assert q.dtype is ember.quint8 and q.dequantize().tolist() == [[0.0, 0.5], [1.0, 1.5]]
+    c = ember._make_per_channel_quantized_tensor(ints.to(ember.int8), ember.tensor([1.0, 2.0]),
+                                                 ember.tensor([0, 1]), 1)
+    assert c.dtype is ember.qint8 and c.dequantize().tolist() == [[1.0, 2.0], [3.0, 6.0]]
+    with pytest.raises(RuntimeError, match="float32"):
+        ember._make_per_tensor_quantized_tensor(ember.tensor([1.0]), 0.5, 1)

@@ -127,3 +127,24 @@ def test_quant_wrapper_quantizes_a_whole_module():
     model = tq.convert(prepared)
     assert isinstance(model.module[0], nnq.Linear)
     assert model(ember.randn(2, 4)).dtype is ember.float32
+
+
+def test_state_dict_uses_torch_keys_and_round_trips():
+    _, _, model = _quantized(_eval_net(), ember.randn(8, 2, 6, 6))
+    state = model.state_dict()
+    assert {"quant.scale", "quant.zero_point", "conv.weight", "conv.bias", "conv.scale",
+            "conv.zero_point", "fc.scale", "fc.zero_point", "fc._packed_params.dtype",
+            "fc._packed_params._packed_params"} == set(state)
+    assert state["conv.weight"].dtype is ember.qint8 and state["fc.scale"].ndim == 0
+    _, _, other = _quantized(_eval_net(), ember.randn(8, 2, 6, 6))
+    other.load_state_dict(state)
+    x = ember.randn(3, 2, 6, 6)
+    np.testing.assert_array_equal(other(x).numpy(), model(x).numpy())
+
+
+def test_load_state_dict_reports_missing_quantized_entries():
+    _, _, model = _quantized(_eval_net(), ember.randn(8, 2, 6, 6))
+    state = model.state_dict()
+    del state["fc.scale"]
+    with pytest.raises(RuntimeError, match="fc.scale"):
+        model.load_state_dict(state)

@@ -8,6 +8,7 @@ from ....._ops import quantize as _q
 from ....._tensor import Tensor
 from .....nn.modules.conv import Conv2d as _FloatConv2d
 from .....nn.modules.module import Module
+from ._state import QuantizedState, scalar
 from .utils import quantize_weight
 
 __all__ = ["Conv2d"]
@@ -17,7 +18,7 @@ def _pair(value) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
-class Conv2d(Module):
+class Conv2d(QuantizedState):
     """Static quantized Conv2d; ``weight()`` and ``bias()`` are methods, as in PyTorch."""
 
     _FLOAT_MODULE = (_FloatConv2d,)
@@ -55,6 +56,15 @@ class Conv2d(Module):
 
     def _weight_bias(self) -> tuple:
         return self.weight(), self.bias()
+
+    def _state(self) -> dict:
+        return {"weight": self.weight(), "bias": self.bias(),
+                "scale": scalar(self.scale, np.float32),
+                "zero_point": scalar(self.zero_point, np.int64)}
+
+    def _set_state(self, state: dict) -> None:
+        self.set_weight_bias(state["weight"], state["bias"])
+        self.scale, self.zero_point = float(state["scale"]), int(state["zero_point"])
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim != 4:

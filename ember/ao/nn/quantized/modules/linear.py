@@ -8,12 +8,38 @@ from ....._ops import quantize as _q
 from ....._tensor import Tensor
 from .....nn.modules.linear import Linear as _FloatLinear
 from .....nn.modules.module import Module
+from ._state import QuantizedState, scalar
 from .utils import quantize_weight
 
-__all__ = ["Linear"]
+__all__ = ["Linear", "LinearPackedParams"]
 
 
-class Linear(Module):
+class LinearPackedParams(QuantizedState):
+    """Holds a quantized Linear's weight and bias; in state dicts they are the tuple
+    ``_packed_params`` next to ``dtype``, as in PyTorch."""
+
+    def __init__(self, dtype: _dtype.dtype = _dtype.qint8) -> None:
+        super().__init__()
+        self.dtype = dtype
+        self.packed_weight = None
+        self.bias = None
+
+    def set_weight_bias(self, weight: Tensor, bias: Tensor | None) -> None:
+        self.packed_weight = _q.PackedWeight(weight)
+        self.bias = None if bias is None else bias.detach().float()
+
+    def _weight_bias(self) -> tuple:
+        return self.packed_weight.qweight, self.bias
+
+    def _state(self) -> dict:
+        return {"dtype": self.dtype, "_packed_params": self._weight_bias()}
+
+    def _set_state(self, state: dict) -> None:
+        self.dtype = state["dtype"]
+        self.set_weight_bias(*state["_packed_params"])
+
+
+class Linear(QuantizedState):
     """Static quantized Linear; ``weight()`` and ``bias()`` are methods, as in PyTorch."""
 
     _FLOAT_MODULE = (_FloatLinear,)
@@ -26,6 +52,7 @@ class Linear(Module):
             raise RuntimeError(f"Unsupported dtype specified for quantized Linear: {dtype}")
         self.in_features, self.out_features = in_features, out_features
         self.scale, self.zero_point = 1.0, 0
+        self._packed_params = LinearPackedParams(dtype)
         weight = _q.quantize_per_tensor(
             Tensor._make(np.zeros((out_features, in_features), np.float32), _q.CPU), 1.0, 0,
             _dtype.qint8)
@@ -33,24 +60,34 @@ class Linear(Module):
         self.set_weight_bias(weight, bias)
 
     def set_weight_bias(self, w: Tensor, b: Tensor | None) -> None:
-        self._packed_weight = _q.PackedWeight(w)
-        self._bias = None if b is None else b.detach().float()
+        self._packed_params.set_weight_bias(w, b)
 
     def weight(self) -> Tensor:
-        return self._packed_weight.qweight
+        return self._packed_params.packed_weight.qweight
 
     def bias(self) -> Tensor | None:
-        return self._bias
+        return self._packed_params.bias
 
     def _weight_bias(self) -> tuple:
-        return self.weight(), self.bias()
+        return self._packed_params._weight_bias()
+
+    def _state(self) -> dict:
+        return {"scale": scalar(self.scale, np.float32),
+                "zero_point": scalar(self.zero_point, np.int64)}
+
+    def _set_state(self, state: dict) -> None:
+        self.scale, self.zero_point = float(state["scale"]), int(state["zero_point"])
 
     def forward(self, x: Tensor) -> Tensor:
-        return _q.linear(x, self._packed_weight, self._bias, self.scale, self.zero_point,
+        params = self._packed_params
+        return _q.linear(x, params.packed_weight, params.bias, self.scale, self.zero_point,
                          self._relu)
 
     def _get_name(self) -> str:
         return "QuantizedLinear"
+
+    def __repr__(self) -> str:  # the packed parameters are not a layer worth listing
+        return f"{self._get_name()}({self.extra_repr()})"
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -1,9 +1,12 @@
 """Quantize and DeQuantize: the boundaries between float and quantized parts of a model."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..... import _dtype
+from ....._device import CPU
 from ....._ops import quantize as _q
-from ....._tensor import Tensor
+from ....._tensor import Tensor, _make
 from .....nn.modules.module import Module
 
 __all__ = ["Quantize", "DeQuantize"]
@@ -14,13 +17,16 @@ class Quantize(Module):
 
     def __init__(self, scale: float, zero_point: int, dtype: _dtype.dtype, factory_kwargs=None):
         super().__init__()
-        self.scale, self.zero_point, self.dtype = float(scale), int(zero_point), dtype
+        self.register_buffer("scale", _make(np.array([scale], np.float32), CPU))
+        self.register_buffer("zero_point", _make(np.array([zero_point], np.int64), CPU))
+        self.dtype = dtype
 
     def forward(self, X: Tensor) -> Tensor:
-        return _q.quantize_per_tensor(X, self.scale, self.zero_point, self.dtype)
+        return _q.quantize_per_tensor(X, float(self.scale), int(self.zero_point), self.dtype)
 
     def extra_repr(self) -> str:
-        return f"scale={self.scale}, zero_point={self.zero_point}, dtype={self.dtype}"
+        return (f"scale={self.scale!r}, zero_point={self.zero_point!r}, "
+                f"dtype={self.dtype}")
 
     @classmethod
     def from_float(cls, mod: Module, use_precomputed_fake_quant: bool = False) -> "Quantize":

@@ -22,7 +22,8 @@ class Linear(_StaticLinear):
         self.reduce_range = True
 
     def forward(self, x: Tensor) -> Tensor:
-        return _q.linear_dynamic(x, self._packed_weight, self._bias, self.reduce_range)
+        params = self._packed_params
+        return _q.linear_dynamic(x, params.packed_weight, params.bias, self.reduce_range)
 
     def _get_name(self) -> str:
         return "DynamicQuantizedLinear"
