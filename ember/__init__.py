@@ -73,7 +73,7 @@ del _builtins
 
 def __getattr__(name: str):
     # Quantization loads on first use (ember.ao...), keeping `import ember` lean.
-    if name == "ao":
+    if name in ("ao", "quantization"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -91,3 +91,14 @@ def test_dynamic_linear_repr_names_it():
 def test_ember_ao_loads_on_first_use():
     import ember as torch
     assert torch.ao.quantization.quantize_dynamic is quantize_dynamic
+
+
+def test_legacy_namespaces_alias_ao():
+    import ember as torch
+    from ember.nn.quantized.dynamic import Linear
+    assert torch.quantization.quantize_dynamic is quantize_dynamic
+    assert torch.quantization.QuantStub is torch.ao.quantization.QuantStub
+    assert torch.nn.quantized.Linear is torch.ao.nn.quantized.Linear
+    assert Linear is nnqd.Linear
+    with pytest.raises(AttributeError, match="no attribute"):
+        torch.nn.not_a_module
