@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _dtype, _parallel
+from ._ops import quantize as _quantize
 from ._device import CPU, device as _device_cls
 from ._tensor import Size, Tensor, _address, _make
 from ._weights_only_unpickler import Unpickler as _RestrictedUnpickler
@@ -43,7 +44,8 @@ _STORAGE_NAMES = {"float32": "FloatStorage", "float64": "DoubleStorage",
                   "float16": "HalfStorage", "bfloat16": "BFloat16Storage",
                   "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
                   "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage",
-                  "complex64": "ComplexFloatStorage", "complex128": "ComplexDoubleStorage"}
+                  "complex64": "ComplexFloatStorage", "complex128": "ComplexDoubleStorage",
+                  "qint8": "QInt8Storage", "quint8": "QUInt8Storage", "qint32": "QInt32Storage"}
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -62,6 +64,7 @@ class _Global:
 
 _REBUILD_V2 = _Global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
+_REBUILD_QTENSOR = _Global("torch._utils", "_rebuild_qtensor")
 _TORCH_DEVICE = _Global("torch", "device")
 _TORCH_SIZE = _Global("torch", "Size")
 _STORAGE_GLOBALS = {name: _Global("torch", storage) for name, storage in _STORAGE_NAMES.items()}
@@ -139,6 +142,11 @@ class _Pickler(pickle._Pickler):
 
     dispatch[_dtype.dtype] = _save_dtype
 
+    def _save_qscheme(self, obj: _quantize.qscheme) -> None:
+        self.save(_Global("torch", obj.name))
+
+    dispatch[_quantize.qscheme] = _save_qscheme
+
     def persistent_id(self, obj):
         if type(obj) is _StorageRef:
             return ("storage", _STORAGE_GLOBALS[obj.dtype_name], obj.key, obj.location,
@@ -174,6 +182,9 @@ class _Pickler(pickle._Pickler):
             raise RuntimeError("Cannot save multiple tensors or storages that view the same data "
                                "as different types")
         args = (ref, offset, tuple(array.shape), strides)
+        if t.is_quantized:
+            return _REBUILD_QTENSOR, args + (_quantize.quantizer_params(t), False,
+                                             OrderedDict())
         if _is_parameter(t):
             inner = _Reduced(_REBUILD_V2, args + (False, OrderedDict()))
             return _REBUILD_PARAMETER, (inner, t._requires_grad, OrderedDict())
@@ -363,6 +374,12 @@ def _rebuild_tensor_v2(storage: _LoadedStorage, storage_offset: int, size, strid
     return t
 
 
+def _rebuild_qtensor(storage: _LoadedStorage, storage_offset: int, size, stride,
+                     quantizer_params: tuple, requires_grad: bool = False, backward_hooks=None):
+    ints = _rebuild_tensor_v2(storage, storage_offset, size, stride)
+    return _quantize.from_int_repr(ints, quantizer_params)
+
+
 def _rebuild_parameter(data: Tensor, requires_grad: bool, backward_hooks=None, state=None):
     from .nn.parameter import Parameter
     param = Parameter(data, requires_grad)
@@ -395,6 +412,7 @@ def _torch_names() -> dict[str, Any]:
     names: dict[str, Any] = {
         "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
         "torch._utils._rebuild_parameter": _rebuild_parameter,
+        "torch._utils._rebuild_qtensor": _rebuild_qtensor,
         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
         "torch.Tensor": Tensor,
@@ -407,6 +425,8 @@ def _torch_names() -> dict[str, Any]:
             names[f"torch.{dtype_name}"] = _dtype.to_dtype(dtype_name)
     for alias, dt in _dtype.ALIASES.items():
         names.setdefault(f"torch.{alias}", dt)
+    for scheme in _quantize._QSCHEMES.values():
+        names[f"torch.{scheme.name}"] = scheme
     return names
 
 

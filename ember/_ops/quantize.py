@@ -330,6 +330,23 @@ def _make_per_channel_quantized_tensor(input: Tensor, scale: Tensor, zero_point:
     return _wrap(input._host().copy(), dtype, None, None, scales, zero_points, int(axis))
 
 
+def quantizer_params(t: _QTensor) -> tuple:
+    """What PyTorch's checkpoints store beside a quantized tensor's integers."""
+    if t._scales is None:
+        return (per_tensor_affine, t._scale, t._zero_point)
+    return (per_channel_affine, t.q_per_channel_scales(), t.q_per_channel_zero_points(),
+            t._axis)
+
+
+def from_int_repr(ints: Tensor, params: tuple) -> _QTensor:
+    """The quantized tensor ``quantizer_params`` describes, over the integers ``ints``."""
+    if params[0] is per_tensor_affine:
+        return _make_per_tensor_quantized_tensor(ints, params[1], params[2])
+    if params[0] in (per_channel_affine, per_channel_affine_float_qparams):
+        return _make_per_channel_quantized_tensor(ints, *params[1:])
+    raise RuntimeError(f"unsupported quantization scheme {params[0]} in checkpoint")
+
+
 @export(method=False)
 def dequantize(tensor):
     """The float32 values a quantized tensor stands for; a list of tensors gives a tuple."""

@@ -260,3 +260,38 @@ def test_quantized_state_dict_from_torch_loads_and_runs_alike(trained_cnn_pair):
     expected = expected_model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(model(ember.from_numpy(x)).numpy(), expected, rtol=0,
                                atol=expected_model.fc.scale * 1.01)
+
+
+@pytest.mark.parametrize("direction", ["ember_to_torch", "torch_to_ember"])
+def test_quantized_checkpoints_cross_between_torch_and_ember(direction, tmp_path,
+                                                             trained_cnn_pair):
+    reference, ours, calibration = trained_cnn_pair
+    tq, eq = torch.ao.quantization, ember.ao.quantization
+    torch_model = _post_training_quantize(torch, reference, tq.default_qconfig, calibration)
+    ember_model = _post_training_quantize(ember, ours, eq.default_qconfig, calibration[:8] * 3)
+    path = str(tmp_path / "quantized.pt")
+    if direction == "ember_to_torch":
+        ember.save(ember_model.state_dict(), path)
+        torch_model.load_state_dict(torch.load(path, weights_only=True))
+    else:
+        torch.save(torch_model.state_dict(), path)
+        ember_model.load_state_dict(ember.load(path, weights_only=True))
+    x = np.random.default_rng(7).normal(0, 1, (16, 3, 8, 8)).astype(np.float32)
+    expected = torch_model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ember_model(ember.from_numpy(x)).numpy(), expected, rtol=0,
+                               atol=torch_model.fc.scale * 1.01)
+
+
+def test_quantized_tensors_load_in_torch_bit_for_bit(tmp_path):
+    x = np.random.default_rng(8).normal(0, 1, (3, 5)).astype(np.float32)
+    tensors = {"tensor": ember.quantize_per_tensor(ember.from_numpy(x), 0.05, 7, ember.quint8),
+               "channel": ember.quantize_per_channel(ember.from_numpy(x), ember.tensor(
+                   [0.1, 0.2, 0.3]), ember.tensor([0, 1, -2]), 0, ember.qint8)}
+    path = str(tmp_path / "q.pt")
+    ember.save(tensors, path)
+    loaded = torch.load(path, weights_only=True)
+    for name, ours in tensors.items():
+        assert str(loaded[name].dtype) == "torch." + ours.dtype.name
+        np.testing.assert_array_equal(loaded[name].int_repr().numpy(), ours.int_repr().numpy())
+        np.testing.assert_array_equal(loaded[name].dequantize().numpy(),
+                                      ours.dequantize().numpy())

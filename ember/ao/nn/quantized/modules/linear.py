@@ -18,6 +18,8 @@ class LinearPackedParams(QuantizedState):
     """Holds a quantized Linear's weight and bias; in state dicts they are the tuple
     ``_packed_params`` next to ``dtype``, as in PyTorch."""
 
+    _version = 3  # PyTorch's state-dict format version for these keys
+
     def __init__(self, dtype: _dtype.dtype = _dtype.qint8) -> None:
         super().__init__()
         self.dtype = dtype
@@ -44,6 +46,7 @@ class Linear(QuantizedState):
 
     _FLOAT_MODULE = (_FloatLinear,)
     _relu = False
+    _version = 3  # PyTorch's state-dict format version for these keys
 
     def __init__(self, in_features: int, out_features: int, bias_: bool = True,
                  dtype: _dtype.dtype = _dtype.qint8) -> None:

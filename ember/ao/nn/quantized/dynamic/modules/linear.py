@@ -16,6 +16,7 @@ class Linear(_StaticLinear):
     range, as PyTorch's x86 backend does), multiplies in integers, returns float32."""
 
     _FLOAT_MODULE = (_FloatLinear,)
+    _version = 4  # PyTorch's state-dict format version (reduce_range activations)
 
     def __init__(self, in_features: int, out_features: int, bias_: bool = True, dtype=None):
         super().__init__(in_features, out_features, bias_, dtype or _q._dtype.qint8)
