@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import _shared
+
 # How often (seconds) a blocked worker checks that its parent is alive, and the main process
 # checks that its workers are; a dead process is noticed within about this long.
 MP_STATUS_CHECK_INTERVAL = 1.0
@@ -154,8 +156,12 @@ def _parent_alive(parent_pid: int) -> bool:
 def _worker_loop(is_iterable: bool, dataset, index_queue, data_queue, done_event,
                  auto_collation: bool, collate_fn: Callable, drop_last: bool, base_seed: int,
                  init_fn: Callable | None, worker_id: int, num_workers: int,
-                 persistent_workers: bool, parent_pid: int) -> None:
-    """Serve ``(send_idx, index)`` requests until ``None`` arrives or the parent dies."""
+                 persistent_workers: bool, parent_pid: int, shm_prefix: str | None = None
+                 ) -> None:
+    """Serve ``(send_idx, index)`` requests until ``None`` arrives or the parent dies.
+
+    Batches with large arrays travel through shared-memory files named ``shm_prefix`` + a
+    serial number (see ``_shared``); None sends everything down the queue."""
     global _worker_info
     try:
         seed = base_seed + worker_id
@@ -173,6 +179,9 @@ def _worker_loop(is_iterable: bool, dataset, index_queue, data_queue, done_event
             init_exception = ExceptionWrapper(where=where)
 
         iteration_end = False
+        sent = 0
+        if shm_prefix is not None:
+            shm_prefix = f"{shm_prefix}{worker_id}-"
         while _parent_alive(parent_pid):
             try:
                 request = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
@@ -204,6 +213,11 @@ def _worker_loop(is_iterable: bool, dataset, index_queue, data_queue, done_event
                         data = ExceptionWrapper(where=where, extra=_index_note(index))
                 except Exception:
                     data = ExceptionWrapper(where=where, extra=_index_note(index))
+            try:
+                data = _shared.pack(data, shm_prefix, sent)
+            except Exception:  # e.g. an unpicklable batch: the main process gets the error
+                data = ExceptionWrapper(where=where, extra=_index_note(index))
+            sent += 1
             data_queue.put((send_idx, data))
             del data, request
     except KeyboardInterrupt:

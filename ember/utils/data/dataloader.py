@@ -13,6 +13,7 @@ import math
 import multiprocessing as python_multiprocessing
 import os
 import queue
+import secrets
 import select
 import struct
 import sys
@@ -25,7 +26,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..._ops import random as _random
-from . import _worker
+from . import _shared, _worker
 from ._collate import default_collate, default_convert
 from ._worker import (ExceptionWrapper, _Fetcher, _IterableDatasetStopIteration,
                       _ResumeIteration, get_worker_info)
@@ -352,6 +353,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._shutdown = False
         self._workers_done_event = context.Event()
         self._data_queue = context.Queue()
+        # Unique per iterator: shutting one loader down must not delete another's batches.
+        self._shm_prefix = (f"ember-dl-{os.getpid()}-{secrets.token_hex(4)}-"
+                            if _shared.shared_dir_usable() else None)
         self._result_reader = _ResultReader(self._data_queue, self._check_workers)
         self._index_queues = []
         self._workers = []
@@ -364,7 +368,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     args=(is_iterable, self._dataset, index_queue, self._data_queue,
                           self._workers_done_event, self._auto_collation, self._collate_fn,
                           self._drop_last, self._base_seed, self._worker_init_fn, worker_id,
-                          self._num_workers, self._persistent_workers, os.getpid()))
+                          self._num_workers, self._persistent_workers, os.getpid(),
+                          self._shm_prefix))
                 w.daemon = True
                 w.start()
                 self._index_queues.append(index_queue)
@@ -475,7 +480,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if deadline is not None:
                 wait = min(wait, max(deadline - time.monotonic(), 0.0))
             try:
-                return self._result_reader.get(wait)
+                idx, data = self._result_reader.get(wait)
+                return idx, _shared.unpack(data)
             except queue.Empty:
                 pass
             except (EOFError, OSError) as e:
@@ -526,6 +532,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             index_queue.cancel_join_thread()
         self._data_queue.cancel_join_thread()
         self._data_queue.close()
+        if getattr(self, "_shm_prefix", None) is not None:
+            _shared.remove_leftovers(self._shm_prefix)
 
     def __del__(self) -> None:
         self._shutdown_workers()
