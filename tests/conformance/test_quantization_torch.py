@@ -295,3 +295,24 @@ def test_quantized_tensors_load_in_torch_bit_for_bit(tmp_path):
         np.testing.assert_array_equal(loaded[name].int_repr().numpy(), ours.int_repr().numpy())
         np.testing.assert_array_equal(loaded[name].dequantize().numpy(),
                                       ours.dequantize().numpy())
+
+
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True},
+                                     {"batch_first": True}])
+def test_dynamic_lstm_matches_torch(options):
+    from ember.ao.quantization import quantize_dynamic
+    torch.manual_seed(0)
+    reference = torch.nn.LSTM(6, 8, **options)
+    ours = ember.nn.LSTM(6, 8, **options)
+    ours.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                          for k, v in reference.state_dict().items()})
+    expected_model = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(reference),
+                                                            {torch.nn.LSTM})
+    model = quantize_dynamic(ember.nn.Sequential(ours), {ember.nn.LSTM})
+    x = np.random.default_rng(9).normal(size=(5, 3, 6)).astype(np.float32)
+    expected, (expected_h, expected_c) = expected_model(torch.from_numpy(x))
+    got, (h, c) = model(ember.from_numpy(x))
+    # same integer arithmetic; only float32 sigmoid/tanh may differ, by an ulp or so,
+    # far below one quantization step (about 4e-3 here)
+    for ours_out, theirs in ((got, expected), (h, expected_h), (c, expected_c)):
+        np.testing.assert_allclose(ours_out.numpy(), theirs.detach().numpy(), rtol=0, atol=1e-6)

@@ -102,3 +102,24 @@ def test_legacy_namespaces_alias_ao():
     assert Linear is nnqd.Linear
     with pytest.raises(AttributeError, match="no attribute"):
         torch.nn.not_a_module
+
+
+def test_dynamic_lstm_tracks_the_float_lstm():
+    lstm = nn.LSTM(5, 7, num_layers=2)
+    quantized = quantize_dynamic(nn.Sequential(lstm), {nn.LSTM})[0]
+    assert isinstance(quantized, nnqd.LSTM)
+    assert repr(quantized) == "DynamicQuantizedLSTM(5, 7, num_layers=2)"
+    x = ember.randn(6, 4, 5)
+    hx = (ember.randn(2, 4, 7), ember.randn(2, 4, 7))
+    (expected, (h, c)), (got, (qh, qc)) = lstm(x, hx), quantized(x, hx)
+    assert got.shape == expected.shape and qc.shape == c.shape
+    assert np.abs(got.numpy() - expected.detach().numpy()).max() < 0.03
+
+
+def test_dynamic_lstm_takes_unbatched_input():
+    quantized = quantize_dynamic(nn.Sequential(nn.LSTM(3, 4)), {nn.LSTM})[0]
+    x = ember.randn(6, 3)
+    out, (h, c) = quantized(x)
+    batched, _ = quantized(x.unsqueeze(1))
+    assert out.shape == (6, 4) and h.shape == (1, 4)
+    np.testing.assert_array_equal(out.numpy(), batched.squeeze(1).numpy())
