@@ -128,6 +128,22 @@ class _QTensor(Tensor):
     def cpu(self) -> "_QTensor":
         return self
 
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+    def item(self):
+        raise RuntimeError("item() of a quantized tensor: call dequantize() first")
+
+    def tolist(self):
+        raise RuntimeError("tolist() of a quantized tensor: call dequantize() or int_repr() "
+                           "first")
+
+    def numpy(self, *, force: bool = False):
+        raise TypeError(f"can't convert a {self._qdtype} tensor to numpy: call dequantize() or "
+                        "int_repr() first")
+
     def __deepcopy__(self, memo) -> "_QTensor":
         return self.clone()
 
@@ -467,6 +483,9 @@ def _linear_acc(centered: np.ndarray, packed: PackedWeight) -> np.ndarray:
     integer matmul does not use BLAS and is far slower.
     """
     k = centered.shape[-1]
+    if k != packed.matrix_t.shape[0]:
+        raise RuntimeError(f"quantized linear: input has {k} features, the weight expects "
+                           f"{packed.matrix_t.shape[0]} (input shape {tuple(centered.shape)})")
     bound = max(int(np.abs(centered).max(initial=0)), 1) * max(packed.max_abs, 1)
     chunk = (_EXACT_F32 - 1) // bound
     if chunk >= k:

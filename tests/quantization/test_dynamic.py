@@ -123,3 +123,9 @@ def test_dynamic_lstm_takes_unbatched_input():
     batched, _ = quantized(x.unsqueeze(1))
     assert out.shape == (6, 4) and h.shape == (1, 4)
     np.testing.assert_array_equal(out.numpy(), batched.squeeze(1).numpy())
+
+
+def test_dynamic_linear_rejects_wrong_feature_count():
+    layer = quantize_dynamic(_mlp(), {nn.Linear})[0]
+    with pytest.raises(RuntimeError, match="20"):
+        layer(ember.randn(2, 21))

@@ -146,3 +146,14 @@ def test_make_quantized_tensor_from_integers():
     assert c.dtype is ember.qint8 and c.dequantize().tolist() == [[1.0, 2.0], [3.0, 6.0]]
     with pytest.raises(RuntimeError, match="float32"):
         ember._make_per_tensor_quantized_tensor(ember.tensor([1.0]), 0.5, 1)
+
+
+def test_python_conversions_refuse_quantized_tensors_but_iteration_works():
+    q = ember.quantize_per_tensor(_ramp(), 0.1, 3, ember.quint8)
+    with pytest.raises(RuntimeError, match="dequantize"):
+        q.tolist()
+    with pytest.raises(TypeError, match="quint8"):
+        q.numpy()
+    rows = list(q)
+    assert len(rows) == 2 and rows[1].is_quantized
+    assert rows[1].int_repr().tolist() == q.int_repr()[1].tolist()
