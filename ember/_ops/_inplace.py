@@ -10,6 +10,7 @@ from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Op, version_counter
 from .._tensor import Tensor
+from ._util import scalar_type_name
 
 _state = grad_mode.state
 
@@ -36,14 +37,15 @@ def write_inplace(t: Tensor, result: Tensor, op_name: str = "") -> Tensor:
     src_dt, dst_dt = result.dtype, t.dtype
     if src_dt is not dst_dt:
         if not _can_cast(src_dt, dst_dt):
-            raise RuntimeError(f"result type {_type_name(src_dt)} can't be cast to the desired "
-                               f"output type {_type_name(dst_dt)}")
+            raise RuntimeError(f"result type {scalar_type_name(src_dt)} can't be cast to the "
+                               f"desired output type {scalar_type_name(dst_dt)}")
         result = result.to(dst_dt)
     if result._data.shape != t._data.shape:
         if len(result._data.shape) > t._data.ndim or any(
                 r not in (1, s) for r, s in zip(result._data.shape[::-1], t._data.shape[::-1])):
+            shape = list(_broadcast(result._data.shape, t._data.shape))
             raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
-                               f"broadcast shape {list(_broadcast(result._data.shape, t._data.shape))}")
+                               f"broadcast shape {shape}")
         if result._requires_grad and _state.enabled:
             result = result.expand(t._data.shape)
     if result._device is not t._device:
@@ -106,12 +108,6 @@ class CopySlices(Op):
             ctx.view_fn(grad_base).zero_()  # recorded too, so double backward stays right
         grad_src = ctx.view_fn(grad) if ctx.needs_input_grad[1] else None
         return grad_base, grad_src, None
-
-
-def _type_name(d: _dtype.dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[d.name]
 
 
 def _broadcast(a, b):

@@ -13,6 +13,17 @@ _SCALARS = (int, float, bool, complex)
 wrap_dim = _wrap_dim
 
 
+_SCALAR_TYPE_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+    "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+    "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def scalar_type_name(dt) -> str:
+    """PyTorch's name for a dtype in error messages (``Float``, ``Long``, ...)."""
+    return _SCALAR_TYPE_NAMES.get(dt.name, dt.name)
+
+
 def is_scalar(x) -> bool:
     return isinstance(x, _SCALARS) or isinstance(x, np.generic)
 

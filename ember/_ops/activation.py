@@ -19,6 +19,7 @@ from .._tensor import Tensor, _make
 from ._inplace import inplace_variant
 from . import _registry
 from ._registry import export
+from ._util import scalar_type_name
 from . import pointwise as pw
 from .rounding import clamp, clamp_max
 from .transcendental import erfc, expm1, log1p
@@ -102,16 +103,11 @@ def _prepare_softmax(input: Tensor, dim, dtype, stacklevel) -> tuple[Tensor, int
         input = input.to(dtype)
     elif not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for '
-                                  f"'{_long_name(input.dtype)}'")
+                                  f"'{scalar_type_name(input.dtype)}'")
     if input.ndim == 0:
         return input.reshape(1), None
     from ._util import wrap_dim
     return input, wrap_dim(dim, input.ndim)
-
-
-def _long_name(dt) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dt.name, dt.name)
 
 
 @export(nn=True)
@@ -380,7 +376,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         raise RuntimeError("approximate argument must be either none or tanh.")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"GeluKernelImpl" not implemented for '
-                                  f"'{_long_name(input.dtype)}'")
+                                  f"'{scalar_type_name(input.dtype)}'")
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
         return input * (pw.tanh(inner) + 1.0) * 0.5
@@ -470,12 +466,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 def _check_lambd(input: Tensor, lambd: float) -> None:
     if lambd < 0:
         raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype "
-                           f"{_short_float(input.dtype)}, but found {lambd:g}")
-
-
-def _short_float(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half",
-            "bfloat16": "BFloat16"}.get(dt.name, dt.name)
+                           f"{scalar_type_name(input.dtype)}, but found {lambd:g}")
 
 
 @export(nn=True, function=False, method=False)

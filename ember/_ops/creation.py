@@ -11,7 +11,7 @@ from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
 from ._registry import export
-from ._util import _infer_dtype
+from ._util import _infer_dtype, scalar_type_name
 
 
 def _finish(array: np.ndarray, device, requires_grad: bool) -> Tensor:
@@ -299,11 +299,11 @@ def complex(real, imag, *, out=None) -> Tensor:
     """A complex tensor from real and imaginary parts (float32 -> complex64, float64 ->
     complex128)."""
     if real.dtype is not imag.dtype:
-        raise RuntimeError(f"Expected object of scalar type {_type_name(real.dtype)} but got "
-                           f"scalar type {_type_name(imag.dtype)} for second argument")
+        raise RuntimeError(f"Expected object of scalar type {scalar_type_name(real.dtype)} but got "
+                           f"scalar type {scalar_type_name(imag.dtype)} for second argument")
     if real.dtype not in (_dtype.float32, _dtype.float64, _dtype.float16):
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{_type_name(real.dtype)} and {_type_name(imag.dtype)}")
+                           f"{scalar_type_name(real.dtype)} and {scalar_type_name(imag.dtype)}")
     return _maybe_out(Complex.apply(real, imag), out)
 
 
@@ -318,11 +318,6 @@ def _maybe_out(result: Tensor, out) -> Tensor:
         return result
     from .pointwise import _out
     return _out(result, out)
-
-
-def _type_name(dt) -> str:
-    from ._inplace import _type_name as name
-    return name(dt)
 
 
 # -- in-place fills ------------------------------------------------------------------------------

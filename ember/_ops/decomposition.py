@@ -16,7 +16,8 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from ._registry import export
-from .linalg import _broadcast_shape, _conj, _mH, _out, _type_name, matmul
+from ._util import scalar_type_name
+from .linalg import _broadcast_shape, _conj, _mH, _out, matmul
 
 
 class LinAlgError(RuntimeError):
@@ -47,10 +48,10 @@ def _check_matrix(A, name: str, square: bool = True, floating: bool = True) -> N
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
     if floating and not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
-                           f"{_type_name(A.dtype)}")
+                           f"{scalar_type_name(A.dtype)}")
     if A.dtype in (_dtype.float16, _dtype.bfloat16):
         raise RuntimeError(f"{name}: Low precision dtypes not supported. Got "
-                           f"{_type_name(A.dtype)}")
+                           f"{scalar_type_name(A.dtype)}")
 
 
 def _batch_prefix(A, bad_index) -> str:
@@ -201,8 +202,8 @@ def solve(A, B, *, left: bool = True, out=None) -> Tensor:
     _check_matrix(A, "linalg.solve")
     if A.dtype is not B.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {_type_name(A.dtype)} and B of type "
-                           f"{_type_name(B.dtype)} instead")
+                           f"A of type {scalar_type_name(A.dtype)} and B of type "
+                           f"{scalar_type_name(B.dtype)} instead")
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     if not left:
         if vector:

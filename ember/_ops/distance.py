@@ -10,12 +10,13 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _make
-from ._inplace import _type_name
 from ._registry import export
+from ._util import scalar_type_name
 from .index_select import index_select
 from .norms import vector_norm
 from .reduce import norm
 from .rounding import clamp_min
+
 
 @export
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
@@ -43,7 +44,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if not p >= 0:
         raise RuntimeError("pdist only supports non-negative p values")
     if input.dtype not in (_dtype.float32, _dtype.float64):
-        raise NotImplementedError(f'"pdist" not implemented for \'{_type_name(input.dtype)}\'')
+        raise NotImplementedError(f'"pdist" not implemented for '
+                                  f"'{scalar_type_name(input.dtype)}'")
     xp = input._device.backend.xp
     first, second = (_make(xp.asarray(i), input._device)
                      for i in np.triu_indices(input.shape[0], 1))
@@ -65,7 +67,7 @@ def cdist(x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
         if not x.dtype.is_floating_point:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
-                               f"{_type_name(x.dtype)}")
+                               f"{scalar_type_name(x.dtype)}")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")

@@ -9,8 +9,8 @@ import numpy as np
 from ..autograd.function import Op
 from .._tensor import Tensor
 from ._registry import export
-from ._util import promote_binary, wrap_dim
-from .linalg import _conj, _out, _type_name, matmul
+from ._util import promote_binary, scalar_type_name, wrap_dim
+from .linalg import _conj, _out, matmul
 
 
 class Einsum(Op):
@@ -101,8 +101,8 @@ def einsum(*args) -> Tensor:
     dt = operands[0].dtype
     for op in operands[1:]:
         if op.dtype is not dt:
-            raise RuntimeError(f"expected scalar type {_type_name(dt)} but found "
-                               f"{_type_name(op.dtype)}")
+            raise RuntimeError(f"expected scalar type {scalar_type_name(dt)} but found "
+                               f"{scalar_type_name(op.dtype)}")
     used = set(equation) - set(".,->")
     spare = [c for c in _LETTERS if c not in used]
     n_ell = 0

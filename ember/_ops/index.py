@@ -23,9 +23,9 @@ from ..autograd import grad_mode
 from ..autograd.function import Op, version_counter
 from .._tensor import Tensor
 from . import _registry
-from ._inplace import _type_name, check_inplace_allowed, inplace_variant, write_inplace
+from ._inplace import check_inplace_allowed, inplace_variant, write_inplace
 from ._registry import export
-from ._util import as_tensor_on
+from ._util import as_tensor_on, scalar_type_name
 
 _state = grad_mode.state
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -372,8 +372,8 @@ def _check_put_dtype(self: Tensor, value, key) -> None:
     if value.ndim == 0 and getattr(key, "dtype", None) == np.bool_:
         return
     raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                       f"{_type_name(self.dtype)} for the destination and "
-                       f"{_type_name(value.dtype)} for the source.")
+                       f"{scalar_type_name(self.dtype)} for the destination and "
+                       f"{scalar_type_name(value.dtype)} for the source.")
 
 
 def _value_tensor(self: Tensor, value) -> Tensor:

@@ -6,7 +6,7 @@ from .._tensor import Tensor, _make
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import wrap_dim
+from ._util import scalar_type_name, wrap_dim
 from .index import _add_rows, _wrap_index
 
 
@@ -33,11 +33,6 @@ def _vector_index(index: Tensor, op: str) -> Tensor:
     if index.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     return index.reshape(-1) if index.ndim == 0 else index
-
-
-def _type_name(dt) -> str:
-    from ._inplace import _type_name as name
-    return name(dt)
 
 
 # -- index_select / index_add / index_copy / index_fill -----------------------------------------
@@ -110,8 +105,8 @@ def _check_index_source(input, dim, index, source, op: str) -> tuple:
         raise RuntimeError(f"{op}(): Number of indices ({index.numel()}) should be equal to "
                            f"source.size(dim): ({n_src}), for dim: {d}")
     if source.dtype is not input.dtype:
-        raise RuntimeError(f"{op}(): self ({_type_name(input.dtype)}) and source "
-                           f"({_type_name(source.dtype)}) must have the same scalar type")
+        raise RuntimeError(f"{op}(): self ({scalar_type_name(input.dtype)}) and source "
+                           f"({scalar_type_name(source.dtype)}) must have the same scalar type")
     _check_bounds(None, index._data, input._data.shape[d], d,
                   IndexError if op == "index_copy_" else RuntimeError,
                   "index_copy_(): " if op == "index_copy_" else "")

@@ -16,18 +16,13 @@ from .._tensor import Tensor
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import check_broadcast_shapes, promote_binary, wrap_dim
+from ._util import check_broadcast_shapes, promote_binary, scalar_type_name, wrap_dim
 
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short",
             "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
             "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
-
-
-def _type_name(dt) -> str:
-    from ._inplace import _type_name as name
-    return name(dt)
 
 
 def _conj(t: Tensor) -> Tensor:
@@ -170,7 +165,7 @@ def _check_dot(input, other, op: str) -> None:
         raise _shape_error(input, other)
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{op} : expected both vectors to have same dtype, but found "
-                           f"{_type_name(input.dtype)} and {_type_name(other.dtype)}")
+                           f"{scalar_type_name(input.dtype)} and {scalar_type_name(other.dtype)}")
 
 
 @export

@@ -7,9 +7,9 @@ from .._tensor import Tensor
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import check_broadcast, promote_binary
+from ._util import check_broadcast, promote_binary, scalar_type_name
 from .pointwise import (_iop, _is_integral, _not_implemented, _out, _reflected,
-                        _require_tensor, _type_name, eq, full_like_scalar, where)
+                        _require_tensor, eq, full_like_scalar, where)
 
 
 def _boolean_op(name: str, np_name: str, bitwise: bool):
@@ -145,7 +145,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
             equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"{_type_name(input.dtype)} did not match {_type_name(other.dtype)}")
+        raise RuntimeError(f"{scalar_type_name(input.dtype)} did not match "
+                           f"{scalar_type_name(other.dtype)}")
     check_broadcast("isclose", input, other)
     return Isclose.apply(input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 

@@ -18,6 +18,7 @@ from .. import _dtype
 from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from ._registry import export
+from ._util import scalar_type_name
 from . import pointwise as pw
 from .rounding import clamp_min
 from .transcendental import log1p
@@ -199,8 +200,8 @@ def _check_nll_args(input: Tensor, target: Tensor, weight: Tensor | None) -> int
     if target.dtype.name not in _INDEX_DTYPES:
         if target.dtype.is_floating_point:
             raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                               f"{_type_word(target.dtype)}")
-        raise RuntimeError(f"expected scalar type Long but found {_type_word(target.dtype)}")
+                               f"{scalar_type_name(target.dtype)}")
+        raise RuntimeError(f"expected scalar type Long but found {scalar_type_name(target.dtype)}")
     if input.ndim == 1:
         if target.ndim > 1 or (target.ndim == 1 and target.shape[0] != 1):
             raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
@@ -223,12 +224,6 @@ def _check_nll_args(input: Tensor, target: Tensor, weight: Tensor | None) -> int
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
                            f"or no classes but got weight tensor of shape: {list(weight.shape)}")
     return class_axis
-
-
-def _type_word(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int32": "Int",
-            "int16": "Short", "int8": "Char", "bool": "Bool", "bfloat16": "BFloat16"}.get(
-                dt.name, dt.name)
 
 
 @export(nn=True, function=False, method=False)

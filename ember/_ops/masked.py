@@ -7,9 +7,9 @@ from .. import _dtype
 from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
-from ._inplace import _type_name, inplace_variant
+from ._inplace import inplace_variant
 from ._registry import export
-from ._util import as_tensor_on
+from ._util import as_tensor_on, scalar_type_name
 from .index import AdvancedIndex, _add_flat, _wrap_index
 from .index_select import _check_index
 
@@ -69,7 +69,8 @@ def masked_scatter(input, mask, source) -> Tensor:
     _check_mask(mask, "masked_scatter_")
     if source.dtype is not input.dtype:
         raise RuntimeError(f"masked_scatter_: expected self and source to have same dtypes but "
-                           f"got {_type_name(input.dtype)} and {_type_name(source.dtype)}")
+                           f"got {scalar_type_name(input.dtype)} and "
+                           f"{scalar_type_name(source.dtype)}")
     from .shape import broadcast_tensors
     input, mask = broadcast_tensors(input, mask)
     if int(mask._data.sum()) > source.numel():
@@ -157,8 +158,8 @@ def put(input, index, source, accumulate: bool = False) -> Tensor:
                            f"elements, but got source.numel() = {source.numel()}, "
                            f"index.numel() = {index.numel()}")
     if source.dtype is not input.dtype:
-        raise RuntimeError(f"put_(): self ({_type_name(input.dtype)}) and source "
-                           f"({_type_name(source.dtype)}) must have the same scalar type")
+        raise RuntimeError(f"put_(): self ({scalar_type_name(input.dtype)}) and source "
+                           f"({scalar_type_name(source.dtype)}) must have the same scalar type")
     _check_flat(index, input.numel())
     return Put.apply(input, source, index._data, bool(accumulate))
 

@@ -25,8 +25,7 @@ from .pooling import _FlatGather
 from .reduce import mean
 from .shape import reshape
 from .statistics import var
-from ._inplace import _type_name
-from ._util import sum_to_shape
+from ._util import scalar_type_name, sum_to_shape
 
 
 # -- batch and layer norm ----------------------------------------------------------------------
@@ -217,7 +216,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
             return _layer_norm_mixed(input, dims, weight, bias, eps)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for "
-                           f"'{_type_name(input.dtype)}'")
+                           f"'{scalar_type_name(input.dtype)}'")
     return _LayerNorm.apply(input, weight, bias, dims, eps, None)
 
 

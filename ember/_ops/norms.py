@@ -8,9 +8,9 @@ import numpy as np
 
 from ..autograd.function import Op
 from .._tensor import Tensor
-from ._util import dims_tuple, wrap_dim
+from ._util import dims_tuple, scalar_type_name, wrap_dim
 from .decomposition import svdvals
-from .linalg import _out, _type_name
+from .linalg import _out
 
 
 # -- norms -----------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out=No
                         f"{type(ord).__name__}")
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_type_name(x.dtype)}")
+                           f"input. Got {scalar_type_name(x.dtype)}")
     if dtype is not None:
         x = x.to(dtype)
     if isinstance(dim, (list, tuple)) and len(dim) == 0:

@@ -16,7 +16,7 @@ from .._tensor import Tensor
 from . import _registry
 from ._inplace import inplace_variant
 from ._registry import export
-from ._util import as_tensor_on, cast, promote_binary, result_type, to_float
+from ._util import as_tensor_on, cast, promote_binary, result_type, scalar_type_name, to_float
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
@@ -474,7 +474,7 @@ def where(condition, input=None, other=None, *, out=None):
         return condition.nonzero(as_tuple=True)
     if condition.dtype.name != "bool":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {_type_label(condition.dtype)}")
+                           f"with dtype {scalar_type_name(condition.dtype)}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = as_tensor_on(input, condition)  # two scalars: promoted as scalars are
     a, b = promote_binary(input, other)
@@ -483,11 +483,6 @@ def where(condition, input=None, other=None, *, out=None):
     if not isinstance(b, Tensor):
         b = full_like_scalar(a, b)
     return _out(Where.apply(condition, a, b), out)
-
-
-def _type_label(d):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "uint8": "Byte"}.get(d.name, d.name)
 
 
 # -- the out= convention -------------------------------------------------------------------------
@@ -549,7 +544,7 @@ def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def _not_implemented(op: str, t: Tensor) -> NotImplementedError:
-    return NotImplementedError(f'"{op}_cpu" not implemented for \'{_type_name(t.dtype)}\'')
+    return NotImplementedError(f'"{op}_cpu" not implemented for \'{scalar_type_name(t.dtype)}\'')
 
 
 def _require_tensor(op: str, value, position: int, arg: str) -> None:
@@ -595,11 +590,6 @@ def _promote_three(*tensors) -> tuple:
     tensor1 * tensor2 rounded before meeting a float64 input would lose precision)."""
     dt = result_type(*tensors)
     return tuple(cast(t, dt) for t in tensors)
-
-
-def _type_name(d) -> str:
-    from ._inplace import _type_name as name
-    return name(d)
 
 
 # -- operators and in-place variants of the ops above ------------------------------------------

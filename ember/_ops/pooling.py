@@ -17,8 +17,8 @@ import numpy as np
 from .. import _dtype
 from ..autograd.function import Op
 from .._tensor import Tensor
-from ._inplace import _type_name
 from ._registry import export
+from ._util import scalar_type_name
 from .conv import ConvolutionOp, _Geom, _offsets, _tuple
 from .shape import reshape, transpose
 
@@ -360,7 +360,7 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
     if integral and input.dtype != _dtype.int64:
         kernel_name = "avg_pool3d_out_frame" if nd == 3 else "avg_pool2d"
         raise NotImplementedError(f'"{kernel_name}" not implemented for '
-                                  f"'{_type_name(input.dtype)}'")
+                                  f"'{scalar_type_name(input.dtype)}'")
     size = tuple(input.shape[-nd:])
     lead = tuple(input.shape[:-nd])
     planes = reshape(input, (-1, 1) + size)

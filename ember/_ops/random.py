@@ -13,6 +13,7 @@ from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
 from ._registry import export
+from ._util import scalar_type_name
 from .creation import _size, _np_dtype
 
 
@@ -185,14 +186,9 @@ def _sample_floats(generator, kind: str, shape, dt) -> np.ndarray:
     return arr if arr.dtype == dt.np else arr.astype(dt.np)
 
 
-def _type_label(dt) -> str:
-    from ._inplace import _type_name
-    return _type_name(dt)
-
-
 def _require_float(dt, kernel: str) -> None:
     if not (dt.is_floating_point or dt.is_complex):
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_label(dt)}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_type_name(dt)}\'')
 
 
 def _number(x) -> float:
@@ -277,7 +273,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not (input.dtype.is_floating_point):
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
-                           f"{_type_label(input.dtype)}")
+                           f"{scalar_type_name(input.dtype)}")
     weights = np.asarray(input._host(), dtype=np.float64)
     rows = weights.reshape(-1, weights.shape[-1])
     n = rows.shape[1]

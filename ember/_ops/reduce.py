@@ -14,10 +14,10 @@ from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from . import _registry
 from ._registry import export
-from ._util import dims_tuple, to_float, wrap_dim
+from ._util import dims_tuple, scalar_type_name, to_float, wrap_dim
 from .complex import sgn
 from .logical import isinf, isnan, logical_not
-from .pointwise import _out, _type_name, abs, exp, log, ne, where
+from .pointwise import _is_integral, _out, abs, exp, log, ne, where
 from .rounding import maximum, minimum
 
 
@@ -101,15 +101,10 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         input = input.to(dtype)
     elif not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {_long_name(input.dtype)}")
+                           f"floating point or complex dtype. Got: {scalar_type_name(input.dtype)}")
     axes = dims_tuple(dim, input.ndim) if not (isinstance(dim, (list, tuple)) and len(dim) == 0) \
         else tuple(range(input.ndim))
     return Mean.apply(input, axes, keepdim)
-
-
-def _long_name(d) -> str:
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short",
-            "int8": "Char"}.get(d.name, d.name)
 
 
 # -- named results, as torch.return_types ------------------------------------------------------
@@ -141,10 +136,6 @@ def _all_axes(dim, ndim: int) -> tuple:
     if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
         return tuple(range(ndim))
     return dims_tuple(dim, ndim)
-
-
-def _is_integral(t: Tensor) -> bool:
-    return not (t.dtype.is_floating_point or t.dtype.is_complex)
 
 
 # -- gather / scatter along one axis: each is the other's backward -------------------------------
@@ -468,7 +459,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         input = input.to(dtype)
     if _is_integral(input):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_type_name(input.dtype)}")
+                           f"input. Got {scalar_type_name(input.dtype)}")
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):
@@ -516,7 +507,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
         input = input.to(dtype)
     if _is_integral(input):
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {_type_name(input.dtype)}")
+                           f"but got {scalar_type_name(input.dtype)}")
     axes = _all_axes(dim, input.ndim)
     count = sum(logical_not(isnan(input)), axes, keepdim)
     return nansum(input, axes, keepdim) / count

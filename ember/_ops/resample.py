@@ -11,8 +11,8 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._inplace import _type_name
 from ._registry import export
+from ._util import scalar_type_name
 from .padding import TakeOp
 from .pooling import _FlatGather, _adaptive_avg, _apply_separable
 from .shape import reshape, transpose
@@ -195,7 +195,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if antialias:
         if input.dtype not in (_dtype.float32, _dtype.float64):
             raise NotImplementedError(f'"compute_index_ranges_weights" not implemented for '
-                                      f"'{_type_name(input.dtype)}'")
+                                      f"'{scalar_type_name(input.dtype)}'")
         if align_corners:
             scales = tuple((n - 1) / (o - 1) if o > 1 else 0.0 for n, o in zip(in_size, out))
         return _apply_separable(input, [

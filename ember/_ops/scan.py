@@ -5,9 +5,9 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from .._tensor import Tensor, _make
 from ._registry import export
-from ._util import wrap_dim
+from ._util import scalar_type_name, wrap_dim
 from .pointwise import _out, where
-from .reduce import (_CUMMAX, _CUMMIN, GatherAlong, _index_tensor, _long_name, _reduce_dtype,
+from .reduce import (_CUMMAX, _CUMMIN, GatherAlong, _index_tensor, _reduce_dtype,
                      sum)
 
 
@@ -126,7 +126,7 @@ def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
     """log(cumsum(exp(input))) along ``dim``, computed without overflow."""
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
-                                  f"'{_long_name(input.dtype)}'")
+                                  f"'{scalar_type_name(input.dtype)}'")
     axis = wrap_dim(dim, input.ndim)
     x = input if input.ndim else input.reshape(1)
     result = LogCumSumExp.apply(x, axis)

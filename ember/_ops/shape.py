@@ -11,7 +11,7 @@ from ..autograd.function import Op
 from .._tensor import Tensor, Size, _make
 from . import _registry
 from ._registry import export
-from ._util import check_broadcast, wrap_dim
+from ._util import check_broadcast, scalar_type_name, wrap_dim
 
 
 def _shape_arg(shape) -> tuple:
@@ -86,8 +86,7 @@ def _view_dtype(input, dtype) -> Tensor:
     dt = _dtype.to_dtype(dtype)
     old, new = input._data.itemsize, dt.itemsize
     if old != new:
-        from ._inplace import _type_name
-        names = (_type_name(input.dtype), _type_name(dt))
+        names = (scalar_type_name(input.dtype), scalar_type_name(dt))
         if input.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 to view {names[0]} as {names[1]} "
                                "(different element sizes)")

@@ -5,8 +5,8 @@ import builtins
 
 from .._tensor import Tensor
 from ._registry import export
-from .pointwise import sqrt, where
-from .reduce import _all_axes, _is_integral, mean, sum
+from .pointwise import _is_integral, sqrt, where
+from .reduce import _all_axes, mean, sum
 
 
 # -- statistics -----------------------------------------------------------------------------------
