@@ -316,3 +316,39 @@ def test_dynamic_lstm_matches_torch(options):
     # far below one quantization step (about 4e-3 here)
     for ours_out, theirs in ((got, expected), (h, expected_h), (c, expected_c)):
         np.testing.assert_allclose(ours_out.numpy(), theirs.detach().numpy(), rtol=0, atol=1e-6)
+
+
+def _residual(lib):
+    nn, q = lib.nn, lib.ao.quantization
+
+    class Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant, self.dequant = q.QuantStub(), q.DeQuantStub()
+            self.fc = nn.Linear(12, 12)
+            self.skip = lib.ao.nn.quantized.FloatFunctional()
+
+        def forward(self, x):
+            x = self.quant(x)
+            y = self.skip.add(self.fc(x), x)
+            return self.dequant(self.skip.cat([y, x], 1))
+    return Residual()
+
+
+def test_float_functional_flow_matches_torch():
+    torch.manual_seed(0)
+    reference = _residual(torch).eval()
+    ours = _residual(ember).eval()
+    ours.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                          for k, v in reference.state_dict().items()})
+    x = np.random.default_rng(10).normal(0, 1, (20, 12)).astype(np.float32)
+    models = []
+    for lib, model in ((torch, reference), (ember, ours)):
+        model.qconfig = lib.ao.quantization.default_qconfig
+        prepared = lib.ao.quantization.prepare(model)
+        prepared(lib.from_numpy(x))
+        models.append(lib.ao.quantization.convert(prepared))
+    expected = models[0](torch.from_numpy(x)).numpy()
+    got = models[1](ember.from_numpy(x)).numpy()
+    assert models[1].skip.scale == pytest.approx(models[0].skip.scale, rel=1e-6)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=models[0].skip.scale * 1.01)

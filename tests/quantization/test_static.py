@@ -148,3 +148,37 @@ def test_load_state_dict_reports_missing_quantized_entries():
     del state["fc.scale"]
     with pytest.raises(RuntimeError, match="fc.scale"):
         model.load_state_dict(state)
+
+
+class _Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = tq.QuantStub()
+        self.fc1 = nn.Linear(8, 8)
+        self.fc2 = nn.Linear(8, 8)
+        self.skip = nnq.FloatFunctional()
+        self.dequant = tq.DeQuantStub()
+
+    def forward(self, x):
+        x = self.quant(x)
+        return self.dequant(self.skip.add_relu(self.fc2(self.fc1(x)), x))
+
+
+def test_float_functional_becomes_quantized_add():
+    net = _Residual().eval()
+    net.qconfig = tq.default_qconfig
+    x = ember.randn(32, 8)
+    prepared = tq.prepare(net)
+    assert isinstance(prepared.skip.activation_post_process, tq.MinMaxObserver)
+    prepared(x)
+    model = tq.convert(prepared)
+    assert isinstance(model.skip, nnq.QFunctional) and model.skip.scale != 1.0
+    expected, got = net(x).detach().numpy(), model(x).numpy()
+    assert (got >= 0).all()
+    assert np.abs(got - expected).max() < 0.05 * np.abs(expected).max()
+
+
+def test_unobserved_float_functional_still_computes():
+    skip = nnq.FloatFunctional()
+    tq.convert(nn.Sequential(skip), inplace=True)
+    assert skip.add(ember.ones(2), ember.ones(2)).tolist() == [2.0, 2.0]

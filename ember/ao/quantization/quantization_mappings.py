@@ -19,6 +19,7 @@ DEFAULT_STATIC_QUANT_MODULE_MAPPINGS = {
     nn.Conv2d: nnq.Conv2d,
     nni.ConvReLU2d: nniq.ConvReLU2d,
     nni.LinearReLU: nniq.LinearReLU,
+    nnq.FloatFunctional: nnq.QFunctional,
 }
 
 DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS = {

@@ -9,6 +9,8 @@ from ...nn.modules.container import Sequential
 from ...nn.modules.dropout import Dropout
 from ...nn.modules.module import Module
 from ..nn.intrinsic.modules.fused import _FusedModule
+from ..nn.quantized.modules.functional_modules import FloatFunctional
+from .observer import ObserverBase
 from .qconfig import QConfig, default_dynamic_qconfig
 from .quantization_mappings import (QTENSOR_MODULE_MAPPINGS,
                                     get_default_dynamic_quant_module_mappings,
@@ -48,7 +50,10 @@ def _add_observers(module: Module, propagation: set) -> None:
     for child in module.children():
         if isinstance(child, Dropout):
             continue
-        if isinstance(child, _FusedModule):
+        if isinstance(child, FloatFunctional):  # its methods call the observer themselves
+            if getattr(child, "qconfig", None) is not None:
+                child.activation_post_process = child.qconfig.activation()
+        elif isinstance(child, _FusedModule):
             observe(child)
         else:
             _add_observers(child, propagation)
@@ -98,7 +103,7 @@ def _remove_qconfig(module: Module) -> None:
         _remove_qconfig(child)
     if hasattr(module, "qconfig"):
         del module.qconfig
-    if "activation_post_process" in module._modules:
+    if isinstance(module._modules.get("activation_post_process"), ObserverBase):
         del module.activation_post_process
 
 
