@@ -5,4 +5,5 @@ from .functional_modules import FloatFunctional, QFunctional  # noqa: F401
 from .linear import Linear  # noqa: F401
 from .quantize import DeQuantize, Quantize  # noqa: F401
 
-__all__ = ["Conv2d", "DeQuantize", "FloatFunctional", "QFunctional", "Linear", "MaxPool2d", "Quantize", "ReLU", "ReLU6"]
+__all__ = ["Conv2d", "DeQuantize", "FloatFunctional", "Linear", "MaxPool2d", "QFunctional",
+           "Quantize", "ReLU", "ReLU6"]
