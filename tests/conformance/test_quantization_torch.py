@@ -132,22 +132,22 @@ def _cnn(lib, stubs):
 
 @pytest.fixture(scope="module")
 def trained_cnn_pair():
-    """A small CNN trained briefly in torch on random data, and its copy in Ember."""
-    torch.manual_seed(0)
-    reference = _cnn(torch, torch.ao.quantization)
+    """A small CNN trained briefly in Ember on random data, and its copy in torch."""
+    ember.manual_seed(0)
+    ours = _cnn(ember, ember.ao.quantization)
     rng = np.random.default_rng(0)
-    x = torch.from_numpy(rng.normal(0, 1, (64, 3, 8, 8)).astype(np.float32))
-    y = torch.from_numpy(rng.integers(0, 10, 64))
-    optimizer = torch.optim.SGD(reference.parameters(), lr=0.05)
+    x = ember.from_numpy(rng.normal(0, 1, (64, 3, 8, 8)).astype(np.float32))
+    y = ember.from_numpy(rng.integers(0, 10, 64))
+    optimizer = ember.optim.SGD(ours.parameters(), lr=0.05)
     for _ in range(20):
         optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(reference(x), y).backward()
+        ember.nn.functional.cross_entropy(ours(x), y).backward()
         optimizer.step()
-    reference.eval()
-    ours = _cnn(ember, ember.ao.quantization)
-    ours.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
-                          for k, v in reference.state_dict().items()})
     ours.eval()
+    reference = _cnn(torch, torch.ao.quantization)
+    reference.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy())
+                               for k, v in ours.state_dict().items()})
+    reference.eval()
     return reference, ours, x.numpy()
 
 
