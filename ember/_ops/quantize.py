@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
-from .._device import CPU
+from .._device import CPU, device as _device
 from .._formatting import _array_text, _options
 from .._tensor import Tensor, _make, _new
 from . import _registry
@@ -126,6 +126,17 @@ class _QTensor(Tensor):
         return self if self._data.flags.c_contiguous else self.clone()
 
     def cpu(self) -> "_QTensor":
+        return self
+
+    def to(self, *args, **kwargs) -> "_QTensor":
+        """Quantized tensors stay on the CPU with their dtype: ``to`` accepts only that."""
+        for arg in args + tuple(kwargs.values()):
+            if isinstance(arg, (str, _device)) and _device(arg).type == "cpu":
+                continue
+            if arg is self._qdtype or isinstance(arg, bool):
+                continue
+            raise NotImplementedError(f"to({arg!r}): Ember keeps quantized tensors on the CPU "
+                                      "as they are; dequantize() first to convert")
         return self
 
     def __iter__(self):

@@ -157,3 +157,15 @@ def test_python_conversions_refuse_quantized_tensors_but_iteration_works():
     rows = list(q)
     assert len(rows) == 2 and rows[1].is_quantized
     assert rows[1].int_repr().tolist() == q.int_repr()[1].tolist()
+
+
+def test_to_cpu_keeps_quantized_tensor_and_other_targets_refuse():
+    q = ember.quantize_per_tensor(_ramp(), 0.1, 3, ember.quint8)
+    assert q.to("cpu") is q and q.to(ember.quint8) is q
+    with pytest.raises(NotImplementedError, match="dequantize"):
+        q.to(ember.float32)
+
+
+def test_quantize_refuses_tensors_off_the_cpu():
+    with pytest.raises(NotImplementedError, match="testdev"):
+        ember.quantize_per_tensor(_ramp().to("testdev"), 0.1, 0, ember.qint8)
