@@ -76,3 +76,12 @@ def test_default_qconfig_for_x86_uses_histogram_and_per_channel_weights():
     assert qconfig.weight().qscheme is ember.per_channel_symmetric
     with pytest.raises(ValueError, match="backend"):
         tq.get_default_qconfig("tpu")
+
+
+def test_observer_repr_shows_the_range_seen():
+    per_tensor, per_channel = tq.HistogramObserver(), tq.PerChannelMinMaxObserver()
+    per_tensor(ember.tensor([-1.0, 2.0]))
+    per_channel(ember.tensor([[-1.0, 2.0], [0.5, 3.0]]))
+    assert repr(per_tensor) == "HistogramObserver(min_val=-1.0, max_val=2.0)"
+    assert repr(per_channel) == ("PerChannelMinMaxObserver(min_val=tensor([-1.0000,  0.5000]), "
+                                 "max_val=tensor([2., 3.]))")

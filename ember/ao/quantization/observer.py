@@ -115,7 +115,9 @@ class _UniformObserver(ObserverBase):
                 _tensor(np.atleast_1d(zero_point), np.int64))
 
     def extra_repr(self) -> str:
-        return f"dtype={self.dtype}, qscheme={self.qscheme}"
+        def shown(value: Tensor):
+            return float(value._data) if value.ndim == 0 else value
+        return f"min_val={shown(self.min_val)}, max_val={shown(self.max_val)}"
 
 
 def _tensor(values, np_dtype) -> Tensor:
@@ -158,8 +160,6 @@ class MinMaxObserver(_UniformObserver):
         self.min_val = _tensor(np.inf, np.float32)
         self.max_val = _tensor(-np.inf, np.float32)
 
-    def extra_repr(self) -> str:
-        return f"min_val={float(self.min_val._data)}, max_val={float(self.max_val._data)}"
 
 
 class MovingAverageMinMaxObserver(MinMaxObserver):
@@ -219,8 +219,6 @@ class PerChannelMinMaxObserver(_UniformObserver):
     def calculate_qparams(self) -> tuple[Tensor, Tensor]:
         return self._calculate_qparams(self.min_val._data, self.max_val._data)
 
-    def extra_repr(self) -> str:
-        return f"ch_axis={self.ch_axis}, {super().extra_repr()}"
 
 
 class MovingAveragePerChannelMinMaxObserver(PerChannelMinMaxObserver):
