@@ -13,8 +13,7 @@ from .._tensor import Tensor, _make
 from ._registry import export
 from ._util import scalar_type_name
 from .index_select import index_select
-from .norms import vector_norm
-from .reduce import norm
+from .norms import norm, vector_norm
 from .rounding import clamp_min
 
 
@@ -101,8 +100,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along ``dim``; 0-d inputs (dim 0 or -1)
     are vectors of one element."""
-    from .shape import broadcast_tensors
     from ._util import wrap_dim
+    from .shape import broadcast_tensors
     x1, x2 = broadcast_tensors(x1, x2)
     if x1.ndim == 0:
         wrap_dim(dim, 1)

@@ -1,4 +1,4 @@
-"""ember.linalg's norms: vector_norm, matrix_norm and linalg.norm (torch.norm is in reduce.py)."""
+"""Norms: torch.norm, and ember.linalg's vector_norm, matrix_norm and norm."""
 from __future__ import annotations
 
 import builtins
@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Op
 from .._tensor import Tensor
+from ..autograd.function import Op
+from ._registry import export
 from ._util import dims_tuple, scalar_type_name, wrap_dim
 from .decomposition import svdvals
 from .linalg import _out
@@ -62,7 +63,8 @@ class VectorNorm(Op):
         if ord == 2:
             return grad * x / safe, None, None, None
         scaled = sgn * (a / safe) ** (ord - 1)
-        return where(a == 0, 0.0, grad * scaled), None, None, None
+        # A zero norm (any zero entry when ord < 0) has a zero gradient, as in PyTorch.
+        return where((a == 0) | (norm == 0), 0.0, grad * scaled), None, None, None
 
 
 def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
@@ -82,6 +84,20 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out=No
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
                            "tensor because the operation does not have an identity")
     return _out(VectorNorm.apply(x, float(ord), axes, bool(keepdim)), out)
+
+
+@export
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """The vector p-norm over ``dim`` (all elements when None), as ``linalg.vector_norm``;
+    ``'fro'`` is the 2-norm, ``'nuc'`` the nuclear norm of the matrices in ``dim`` (default the
+    last two)."""
+    if p == "nuc":
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm(): p={p!r} is not supported; use 'fro', 'nuc' or a number")
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None,

@@ -10,14 +10,13 @@ import collections
 import types
 
 from .. import _dtype
-from ..autograd.function import Op
 from .._tensor import Tensor, _make
+from ..autograd.function import Op
 from . import _registry
 from ._registry import export
 from ._util import dims_tuple, scalar_type_name, to_float, wrap_dim
-from .complex import sgn
 from .logical import isinf, isnan, logical_not
-from .pointwise import _is_integral, _out, abs, exp, log, ne, where
+from .pointwise import _is_integral, _out, exp, log, where
 from .rounding import maximum, minimum
 
 
@@ -414,69 +413,6 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
     """Named (min, max) in one call."""
     axes = _all_axes(dim, input.ndim)
     return _AMINMAX(amin(input, axes, keepdim), amax(input, axes, keepdim))
-
-
-class PNorm(Op):
-    """(sum |x|^p)^(1/p) for finite p > 1 (p = 2 included); zero norms get zero gradient."""
-
-    _backward_name = "NormBackward1"
-
-    @staticmethod
-    def forward(ctx, x, p, axes, keepdim):
-        xp = ctx.xp
-        mag = xp.abs(x)
-        if p == 2:
-            out = xp.sqrt((mag * mag).sum(axis=axes, keepdims=keepdim))
-        else:
-            out = ((mag ** p).sum(axis=axes, keepdims=keepdim)) ** (1 / p)
-        out = xp.asarray(out, dtype=mag.dtype)
-        ctx.save_for_backward(x, out)
-        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        p, axes, keepdim = ctx.p, ctx.axes, ctx.keepdim
-        norm = _expand_back(out, x.shape, axes, keepdim)
-        grad = _expand_back(grad, x.shape, axes, keepdim)
-        safe = where(norm == 0, 1, norm)
-        if p == 2:
-            scaled = x / safe
-        else:
-            mag = abs(x)
-            scaled = sgn(x) * (mag / safe) ** (p - 1)
-        return where(norm == 0, 0, grad * scaled), None, None, None
-
-
-@export
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm over ``dim`` (all when None): p in 'fro', inf, -inf, 0 or any number.
-
-    'nuc' (a matrix norm) is not supported here; it lives in ``ember.linalg``.
-    """
-    if dtype is not None:
-        input = input.to(dtype)
-    if _is_integral(input):
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {scalar_type_name(input.dtype)}")
-    if p == "fro" or p is None:
-        p = 2
-    if isinstance(p, str):
-        raise RuntimeError(f"norm(): p={p!r} is not supported; use ember.linalg.matrix_norm")
-    axes = _all_axes(dim, input.ndim)
-    p = float(p)
-    if p == float("inf"):
-        return amax(abs(input), axes, keepdim)
-    if p == float("-inf"):
-        return amin(abs(input), axes, keepdim)
-    if p == 0:
-        return sum(ne(input, 0).to(abs(input).dtype), axes, keepdim)
-    if p == 1:
-        return sum(abs(input), axes, keepdim)
-    if p < 1:
-        return sum(abs(input) ** p, axes, keepdim) ** (1 / p)
-    return PNorm.apply(input, p, axes, keepdim)
 
 
 @export

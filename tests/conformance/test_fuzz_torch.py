@@ -5,6 +5,7 @@ by the spec's name and draw index; Ember and torch run on identical inputs and m
 output dtype, shape and values, on the exception type when torch raises, and (for float64 inputs)
 on the gradient of sum(output * random) w.r.t. every float input.
 """
+import math
 import zlib
 from collections import namedtuple
 
@@ -98,6 +99,14 @@ def binary(dtypes=DTYPES, domain="real", scalars=True, mismatch=True):
             b = _array(rng, _broadcast_partner(rng, shape), db, domain)
         return [a, b] if rng.random() < 0.6 else [b, a]
     return draw
+
+
+def _norm_p_draw(rng):
+    """torch.norm's p values, on inputs with some exact zeros (negative p: a zero norm)."""
+    x, *dim = reduce_draw((np.float64,))(rng)
+    x.data[rng.random(x.data.shape) < 0.2] = 0
+    p = [0.5, 1, 3, -1, -2.5, math.inf, -math.inf, "fro"][rng.integers(8)]
+    return [x, p, *dim]
 
 
 def reduce_draw(dtypes=FLOATS, need_dim=False):
@@ -797,6 +806,8 @@ SPECS = [
     _spec("std", lambda m, x, *d: m.std(x, *d), reduce_draw()),
     _spec("logsumexp", lambda m, x, *d: m.logsumexp(x, *d), reduce_draw(need_dim=True)),
     _spec("norm", lambda m, x, *d: m.norm(x, 2, *d), reduce_draw(need_dim=True)),
+    _spec("norm_p", lambda m, x, p, *d: m.norm(x, p, *d), _norm_p_draw),
+    _spec("norm_nuc", lambda m, x: m.norm(x, "nuc"), fixed(_float(lambda rng: _shape(rng, 2)))),
     _spec("all", lambda m, x, *d: m.all(x, *d), reduce_draw(DTYPES)),
     _spec("any", lambda m, x, *d: m.any(x, *d), reduce_draw(DTYPES)),
     _spec("cumsum", lambda m, x, d, k: m.cumsum(x, d), reduce_draw(DTYPES, need_dim=True)),
