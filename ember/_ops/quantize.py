@@ -2,8 +2,9 @@
 integer GEMM that quantized layers run on.
 
 A quantized tensor is a ``_QTensor``: a ``Tensor`` subclass whose ``_data`` is the integer
-representation and whose ``dtype`` reports ``qint8``/``quint8``/``qint32``. Plain tensors never
-pay for it: the only trace on ``Tensor`` is the class attribute ``is_quantized = False``.
+representation (an ``_IntRepr``, which refuses NumPy math) and whose ``dtype`` reports
+``qint8``/``quint8``/``qint32``. Plain tensors never pay for it: the only trace on ``Tensor`` is
+the class attribute ``is_quantized = False``.
 Quantized tensors live on the CPU, as in PyTorch's x86 backend.
 """
 from __future__ import annotations
@@ -56,6 +57,23 @@ def qrange(dtype: _dtype.dtype) -> tuple[int, int]:
     return _STORAGE[dtype][1:]
 
 
+class _IntRepr(np.ndarray):
+    """The integers inside a quantized tensor. NumPy math on them raises, so a float op handed
+    a quantized tensor (``F.relu(q)``, ``ember.cat``) fails instead of computing on integers;
+    quantized code reads them through ``_QTensor._ints``."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        _refuse(ufunc.__name__)
+
+    def __array_function__(self, func, types, args, kwargs):
+        _refuse(func.__name__)
+
+
+def _refuse(name: str) -> None:
+    raise NotImplementedError(f"Ember's float ops do not take quantized tensors ({name} was "
+                              "called on one): dequantize() first, or use the quantized module")
+
+
 class _QTensor(Tensor):
     """A quantized tensor: integer ``_data`` plus per-tensor or per-channel parameters."""
 
@@ -69,11 +87,15 @@ class _QTensor(Tensor):
     def dtype(self) -> _dtype.dtype:
         return self._qdtype
 
+    @property
+    def _ints(self) -> np.ndarray:
+        return self._data.view(np.ndarray)
+
     def qscheme(self) -> qscheme:
         return self._qscheme
 
     def int_repr(self) -> Tensor:
-        return _make(self._data.copy(), self._device)
+        return _make(self._ints.copy(), self._device)
 
     def q_scale(self) -> float:
         self._expect(per_tensor_affine, "q_scale")
@@ -102,13 +124,13 @@ class _QTensor(Tensor):
 
     def dequantize(self) -> Tensor:
         if self._scales is None:
-            q = self._data.astype(np.float32)
+            q = self._ints.astype(np.float32)
             q -= np.float32(self._zero_point)
             q *= np.float32(self._scale)
         else:  # PyTorch scales per channel in float64 and rounds once at the end
-            shape = [1] * self._data.ndim
+            shape = [1] * self.ndim
             shape[self._axis] = -1
-            q = self._data - self._zero_points.reshape(shape)
+            q = self._ints - self._zero_points.reshape(shape)
             q = (q * self._scales.reshape(shape)).astype(np.float32)
         return _make(q, self._device)
 
@@ -117,7 +139,7 @@ class _QTensor(Tensor):
                      self._zero_points, self._axis)
 
     def clone(self, *, memory_format=None) -> "_QTensor":
-        return self._with_data(self._data.copy())
+        return self._with_data(self._ints.copy())
 
     def detach(self) -> "_QTensor":
         return self._with_data(self._data)
@@ -159,7 +181,7 @@ class _QTensor(Tensor):
         return self.clone()
 
     def __reduce_ex__(self, protocol):
-        return (_wrap, (self._data.copy(), self._qdtype, self._scale, self._zero_point,
+        return (_wrap, (self._ints.copy(), self._qdtype, self._scale, self._zero_point,
                         self._scales, self._zero_points, self._axis))
 
     def __repr__(self) -> str:
@@ -192,7 +214,7 @@ def _layout_method(name: str):
         if self._scales is not None:
             raise NotImplementedError(f"{name} is not supported for per-channel quantized "
                                       "tensors in Ember")
-        plain = _make(self._data, self._device)
+        plain = _make(self._ints, self._device)
         return self._with_data(getattr(plain, name)(*args, **kwargs)._data)
     method.__name__ = name
     return method
@@ -224,7 +246,7 @@ def _block_float_ops() -> None:
 
 def _wrap(data, dtype, scale, zero_point, scales=None, zero_points=None, axis=None) -> _QTensor:
     t = _new(_QTensor)
-    t._data = data
+    t._data = data.view(_IntRepr)
     t._device = CPU
     t._requires_grad = False
     t.grad = None
@@ -460,14 +482,14 @@ class PackedWeight:
             raise RuntimeError(f"quantized layers expect a qint8 weight, got {qweight.dtype}")
         out_channels = qweight.shape[0]
         if qweight._scales is None:
-            centered = qweight._data.astype(np.float32) - np.float32(qweight._zero_point)
+            centered = qweight._ints.astype(np.float32) - np.float32(qweight._zero_point)
             scales = np.full(out_channels, qweight._scale, dtype=np.float32)
         else:
             if qweight._axis != 0:
                 raise RuntimeError("quantized layers expect per-channel weights quantized along "
                                    f"axis 0, got axis {qweight._axis}")
             zero_points = qweight._zero_points.reshape((-1,) + (1,) * (qweight.ndim - 1))
-            centered = (qweight._data - zero_points).astype(np.float32)
+            centered = (qweight._ints - zero_points).astype(np.float32)
             scales = qweight._scales.astype(np.float32)
         self.qweight = qweight
         self.matrix = centered
@@ -551,7 +573,7 @@ def linear(input: _QTensor, packed: PackedWeight, bias: Tensor | None, scale: fl
            zero_point: int, relu: bool = False) -> _QTensor:
     """Static int8 linear: quint8 input and output with fixed output parameters."""
     _check_quint8("quantized linear", input)
-    centered = input._data.astype(np.float32) - np.float32(input._zero_point)
+    centered = input._ints.astype(np.float32) - np.float32(input._zero_point)
     acc = _linear_acc(centered, packed)
     out = requantize(acc, input._scale, packed.scales, bias, scale, zero_point, relu)
     return _wrap(out, _dtype.quint8, float(scale), int(zero_point))
@@ -563,7 +585,7 @@ def conv2d(input: _QTensor, packed: PackedWeight, bias: Tensor | None, stride, p
     in a float type wide enough to sum them exactly, then fbgemm's requantization."""
     float_conv2d = _registry.FUNCTIONS["conv2d"]
     _check_quint8("quantized conv2d", input)
-    centered = input._data.astype(np.float32) - np.float32(input._zero_point)
+    centered = input._ints.astype(np.float32) - np.float32(input._zero_point)
     bound = max(int(np.abs(centered).max(initial=0)), 1) * max(packed.max_abs, 1)
     # float32 sums are exact below 2**24; beyond, convolve in float64 (exact below 2**53)
     ftype = np.float32 if packed.matrix[0].size * bound < _EXACT_F32 else np.float64
@@ -582,5 +604,5 @@ def apply_to_int_repr(input: _QTensor, fn) -> _QTensor:
     map from integers to values."""
     if not input.is_quantized or input._scales is not None:
         raise RuntimeError(f"expected a per-tensor quantized tensor, got {input.dtype}")
-    out = fn(_make(input._data.astype(np.float32), CPU))
-    return input._with_data(out._data.astype(input._data.dtype))
+    out = fn(_make(input._ints.astype(np.float32), CPU))
+    return input._with_data(out._data.astype(input._ints.dtype))

@@ -169,3 +169,11 @@ def test_to_cpu_keeps_quantized_tensor_and_other_targets_refuse():
 def test_quantize_refuses_tensors_off_the_cpu():
     with pytest.raises(NotImplementedError, match="testdev"):
         ember.quantize_per_tensor(_ramp().to("testdev"), 0.1, 0, ember.qint8)
+
+
+def test_functional_float_ops_refuse_quantized_tensors():
+    q = ember.quantize_per_tensor(_ramp(), 0.1, 3, ember.quint8)
+    with pytest.raises(NotImplementedError, match="dequantize"):
+        ember.nn.functional.relu(q)
+    with pytest.raises(NotImplementedError, match="concatenate"):
+        ember.cat([q, q])
