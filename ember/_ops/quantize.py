@@ -598,6 +598,12 @@ def conv2d(input: _QTensor, packed: PackedWeight, bias: Tensor | None, stride, p
     return _wrap(out, _dtype.quint8, float(scale), int(zero_point))
 
 
+def requantize_like(input: _QTensor, values: Tensor) -> _QTensor:
+    """Float ``values`` quantized with ``input``'s (per-tensor) parameters and dtype."""
+    data = quantize_array(values._data, input.q_scale(), input.q_zero_point(), input._qdtype)
+    return input._with_data(data)
+
+
 def apply_to_int_repr(input: _QTensor, fn) -> _QTensor:
     """Run an order-preserving float op (max pooling, flatten...) on a per-tensor quantized
     tensor's integers and keep its parameters: exact, since such ops commute with the affine

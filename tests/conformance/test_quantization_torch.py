@@ -352,3 +352,15 @@ def test_float_functional_flow_matches_torch():
     got = models[1](ember.from_numpy(x)).numpy()
     assert models[1].skip.scale == pytest.approx(models[0].skip.scale, rel=1e-6)
     np.testing.assert_allclose(got, expected, rtol=0, atol=models[0].skip.scale * 1.01)
+
+
+@pytest.mark.parametrize("name, args", [("AvgPool2d", (2,)), ("AdaptiveAvgPool2d", ((2, 1),)),
+                                        ("MaxPool2d", (3, 2, 1))])
+def test_quantized_pooling_matches_torch_bit_for_bit(name, args):
+    x = np.random.default_rng(11).normal(0, 1, (2, 3, 7, 6)).astype(np.float32)
+    expected = getattr(torch.nn, name)(*args)(
+        torch.quantize_per_tensor(torch.from_numpy(x), 0.04, 120, torch.quint8))
+    got = getattr(ember.ao.nn.quantized, name)(*args)(
+        ember.quantize_per_tensor(ember.from_numpy(x), 0.04, 120, ember.quint8))
+    assert (got.q_scale(), got.q_zero_point()) == (expected.q_scale(), expected.q_zero_point())
+    np.testing.assert_array_equal(got.int_repr().numpy(), expected.int_repr().numpy())

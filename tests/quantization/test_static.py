@@ -182,3 +182,24 @@ def test_unobserved_float_functional_still_computes():
     skip = nnq.FloatFunctional()
     tq.convert(nn.Sequential(skip), inplace=True)
     assert skip.add(ember.ones(2), ember.ones(2)).tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("pool", [nnq.AvgPool2d(2), nnq.AdaptiveAvgPool2d((1, 2))])
+def test_quantized_average_pools_requantize_with_input_parameters(pool):
+    qx = ember.quantize_per_tensor(ember.randn(2, 3, 4, 4), 0.05, 100, ember.quint8)
+    out = pool(qx)
+    assert (out.q_scale(), out.q_zero_point()) == (0.05, 100)
+    expected = pool(qx.dequantize()).numpy()
+    assert np.abs(out.dequantize().numpy() - expected).max() <= 0.025 + 1e-6
+
+
+def test_convert_swaps_average_pools():
+    net = nn.Sequential(tq.QuantStub(), nn.Conv2d(2, 4, 3), nn.AvgPool2d(2),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), tq.DeQuantStub()).eval()
+    net.qconfig = tq.default_qconfig
+    prepared = tq.prepare(net)
+    x = ember.randn(4, 2, 8, 8)
+    prepared(x)
+    model = tq.convert(prepared)
+    assert isinstance(model[2], nnq.AvgPool2d) and isinstance(model[3], nnq.AdaptiveAvgPool2d)
+    assert np.abs(model(x).numpy() - net(x).detach().numpy()).max() < 0.05

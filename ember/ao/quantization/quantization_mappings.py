@@ -6,7 +6,8 @@ from ..nn import intrinsic as nni
 from ..nn import quantized as nnq
 from ..nn.intrinsic import quantized as nniq
 from ..nn.quantized import dynamic as nnqd
-from ..nn.quantized.modules.activation import _FLOAT_TO_QUANTIZED
+from ..nn.quantized.modules import activation as _activation
+from ..nn.quantized.modules import pooling as _pooling
 from .stubs import DeQuantStub, QuantStub
 
 __all__ = ["get_default_static_quant_module_mappings", "get_default_dynamic_quant_module_mappings",
@@ -29,7 +30,7 @@ DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS = {
 
 # Float layers that PyTorch runs on quantized tensors directly; Ember's float ops refuse
 # quantized tensors, so convert swaps these for integer versions whether observed or not.
-QTENSOR_MODULE_MAPPINGS = dict(_FLOAT_TO_QUANTIZED)
+QTENSOR_MODULE_MAPPINGS = {**_activation._FLOAT_TO_QUANTIZED, **_pooling._FLOAT_TO_QUANTIZED}
 
 
 def get_default_static_quant_module_mappings() -> dict:

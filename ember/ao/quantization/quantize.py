@@ -112,8 +112,9 @@ def convert(module: Module, mapping: dict | None = None, inplace: bool = False,
             convert_custom_config_dict=None, use_precomputed_fake_quant: bool = False) -> Module:
     """Replace each observed layer by its quantized form (``mapping``, default: static).
 
-    With the default mapping, ReLU, ReLU6 and MaxPool2d layers with a qconfig also become
-    integer versions (PyTorch's float ops take quantized tensors; Ember's do not)."""
+    With the default mapping, ReLU, ReLU6, MaxPool2d, AvgPool2d and AdaptiveAvgPool2d layers
+    with a qconfig also become quantized versions (PyTorch's float ops take quantized tensors;
+    Ember's do not)."""
     if is_reference:
         raise NotImplementedError("Ember has no reference quantized modules")
     if not inplace:

@@ -1,7 +1,7 @@
-"""Layers that run on quantized tensors' integers and keep the input's parameters.
+"""ReLU and ReLU6 on quantized tensors, keeping the input's parameters.
 
-PyTorch's float ``relu``/``max_pool2d`` accept quantized tensors; Ember's float ops refuse
-them, so ``convert`` swaps ``nn.ReLU``/``nn.MaxPool2d`` for these (``ReLU`` is Ember's own).
+PyTorch's float ``relu`` accepts quantized tensors; Ember's float ops refuse them, so
+``convert`` swaps ``nn.ReLU``/``nn.ReLU6`` for these (``ReLU`` is Ember's own class).
 """
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from .....nn import functional as F
 from .....nn.modules.activation import ReLU as _FloatReLU
 from .....nn.modules.activation import ReLU6 as _FloatReLU6
 from .....nn.modules.module import Module
-from .....nn.modules.pooling import MaxPool2d as _FloatMaxPool2d
 
-__all__ = ["ReLU", "ReLU6", "MaxPool2d"]
+__all__ = ["ReLU", "ReLU6"]
 
 
 def _clamp_int(input: Tensor, low: float, high: float | None) -> Tensor:
@@ -47,20 +46,4 @@ class ReLU6(ReLU):
         return _clamp_int(input, 0.0, 6.0) if input.is_quantized else F.relu6(input)
 
 
-class MaxPool2d(_FloatMaxPool2d):
-    """Max pooling of a quantized tensor's integers (exact: the scale is positive)."""
-
-    def forward(self, input: Tensor) -> Tensor:
-        if not input.is_quantized:
-            return super().forward(input)
-        return _q.apply_to_int_repr(input, lambda t: F.max_pool2d(
-            t, self.kernel_size, self.stride, self.padding, self.dilation,
-            ceil_mode=self.ceil_mode))
-
-    @classmethod
-    def from_float(cls, mod: Module, use_precomputed_fake_quant: bool = False) -> "MaxPool2d":
-        return cls(mod.kernel_size, mod.stride, mod.padding, mod.dilation,
-                   ceil_mode=mod.ceil_mode)
-
-
-_FLOAT_TO_QUANTIZED = {_FloatReLU: ReLU, _FloatReLU6: ReLU6, _FloatMaxPool2d: MaxPool2d}
+_FLOAT_TO_QUANTIZED = {_FloatReLU: ReLU, _FloatReLU6: ReLU6}
