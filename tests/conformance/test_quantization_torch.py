@@ -297,24 +297,27 @@ def test_quantized_tensors_load_in_torch_bit_for_bit(tmp_path):
                                       ours.dequantize().numpy())
 
 
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 @pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True},
                                      {"batch_first": True}])
-def test_dynamic_lstm_matches_torch(options):
+def test_dynamic_rnn_matches_torch(mode, options):
     from ember.ao.quantization import quantize_dynamic
     torch.manual_seed(0)
-    reference = torch.nn.LSTM(6, 8, **options)
-    ours = ember.nn.LSTM(6, 8, **options)
+    reference = getattr(torch.nn, mode)(6, 8, **options)
+    ours = getattr(ember.nn, mode)(6, 8, **options)
     ours.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
                           for k, v in reference.state_dict().items()})
     expected_model = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(reference),
-                                                            {torch.nn.LSTM})
-    model = quantize_dynamic(ember.nn.Sequential(ours), {ember.nn.LSTM})
+                                                            {getattr(torch.nn, mode)})
+    model = quantize_dynamic(ember.nn.Sequential(ours), {getattr(ember.nn, mode)})
     x = np.random.default_rng(9).normal(size=(5, 3, 6)).astype(np.float32)
-    expected, (expected_h, expected_c) = expected_model(torch.from_numpy(x))
-    got, (h, c) = model(ember.from_numpy(x))
+    expected, expected_state = expected_model(torch.from_numpy(x))
+    got, state = model(ember.from_numpy(x))
+    pairs = [(got, expected)] + (list(zip(state, expected_state)) if mode == "LSTM"
+                                 else [(state, expected_state)])
     # same integer arithmetic; only float32 sigmoid/tanh may differ, by an ulp or so,
     # far below one quantization step (about 4e-3 here)
-    for ours_out, theirs in ((got, expected), (h, expected_h), (c, expected_c)):
+    for ours_out, theirs in pairs:
         np.testing.assert_allclose(ours_out.numpy(), theirs.detach().numpy(), rtol=0, atol=1e-6)
 
 

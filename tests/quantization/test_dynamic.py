@@ -130,3 +130,14 @@ def test_dynamic_linear_rejects_wrong_feature_count():
     layer = quantize_dynamic(_mlp(), {nn.Linear})[0]
     with pytest.raises(RuntimeError, match="20"):
         layer(ember.randn(2, 21))
+
+
+def test_dynamic_gru_tracks_the_float_gru_with_a_given_state():
+    gru = nn.GRU(5, 6, batch_first=True)
+    quantized = quantize_dynamic(nn.Sequential(gru), {nn.GRU})[0]
+    assert repr(quantized) == "DynamicQuantizedGRU(5, 6, batch_first=True)"
+    x, h0 = ember.randn(3, 4, 5), ember.randn(1, 3, 6)
+    (expected, h), (got, qh) = gru(x, h0), quantized(x, h0)
+    for ours, theirs in ((got, expected), (qh, h)):
+        assert ours.shape == theirs.shape
+        assert np.abs(ours.numpy() - theirs.detach().numpy()).max() < 0.03

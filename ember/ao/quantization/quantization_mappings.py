@@ -26,6 +26,7 @@ DEFAULT_STATIC_QUANT_MODULE_MAPPINGS = {
 DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS = {
     nn.Linear: nnqd.Linear,
     nn.LSTM: nnqd.LSTM,
+    nn.GRU: nnqd.GRU,
 }
 
 # Float layers that PyTorch runs on quantized tensors directly; Ember's float ops refuse

@@ -1,4 +1,4 @@
-"""Dynamic int8 LSTM: qint8 weights, each matmul's input quantized at run time."""
+"""Dynamic int8 LSTM and GRU: qint8 weights, each matmul's input quantized at run time."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,19 +8,21 @@ from ......_ops import quantize as _q
 from ......_ops.join import cat, stack
 from ......_tensor import Tensor, _make
 from ......nn.modules.module import Module
+from ......nn.modules.rnn import GRU as _FloatGRU
 from ......nn.modules.rnn import LSTM as _FloatLSTM
 from ...modules.utils import quantize_weight
 
-__all__ = ["LSTM"]
+__all__ = ["LSTM", "GRU"]
 
 
-class LSTM(Module):
-    """LSTM with dynamic int8 matmuls, as PyTorch's x86 backend runs it: the input projection
-    of a whole sequence is one dynamic linear (one quantization range for all time steps),
-    the hidden projection one per step; gates are float32. Projections (``proj_size``) and
-    packed sequences are not supported."""
+class _RNNBase(Module):
+    """Recurrent layers with dynamic int8 matmuls, as PyTorch's x86 backend runs them: the
+    input projection of a whole sequence is one dynamic linear (one quantization range for all
+    time steps), the hidden projection one per step; gates are float32. Projections
+    (``proj_size``) and packed sequences are not supported."""
 
-    _FLOAT_MODULE = (_FloatLSTM,)
+    _FLOAT_MODULE: tuple = ()
+    _lstm = False
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -33,7 +35,7 @@ class LSTM(Module):
         self._cells: list = []  # per layer and direction: (w_ih, b_ih, w_hh, b_hh)
 
     def _get_name(self) -> str:
-        return "DynamicQuantizedLSTM"
+        return "DynamicQuantized" + type(self).__name__
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -46,22 +48,19 @@ class LSTM(Module):
     def _linear(self, x: Tensor, weight, bias) -> Tensor:
         return _q.linear_dynamic(x, weight, bias, self.reduce_range)
 
-    def _direction(self, x: Tensor, h: Tensor, c: Tensor, cell: tuple, reverse: bool):
+    def _direction(self, x: Tensor, state: tuple, cell: tuple, reverse: bool):
         w_ih, b_ih, w_hh, b_hh = cell
         projected = self._linear(x, w_ih, b_ih)
         outputs = [None] * x.shape[0]
         for t in (reversed(range(x.shape[0])) if reverse else range(x.shape[0])):
-            gates = self._linear(h, w_hh, b_hh) + projected[t]
-            i, f, g, o = gates.chunk(4, -1)
-            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-            h = o.sigmoid() * c.tanh()
-            outputs[t] = h
-        return stack(outputs), h, c
+            state = self._step(projected[t], self._linear(state[0], w_hh, b_hh), state)
+            outputs[t] = state[0]
+        return stack(outputs), state
 
-    def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+    def forward(self, input: Tensor, hx=None) -> tuple:
         if not isinstance(input, Tensor):
-            raise NotImplementedError("dynamic quantized LSTM takes padded tensors only, not "
-                                      "packed sequences")
+            raise NotImplementedError(f"dynamic quantized {type(self).__name__} takes padded "
+                                      "tensors only, not packed sequences")
         batched = input.ndim == 3
         x = input if batched else input.unsqueeze(1)
         if self.batch_first and batched:
@@ -70,36 +69,37 @@ class LSTM(Module):
         if hx is None:
             zeros = _make(np.zeros((self.num_layers * directions, x.shape[1], self.hidden_size),
                                    np.float32), CPU)
-            hx = (zeros, zeros)
-        elif not batched:
-            hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
-        last_h, last_c = [], []
+            states = (zeros, zeros) if self._lstm else (zeros,)
+        else:
+            states = tuple(hx) if self._lstm else (hx,)
+            if not batched:
+                states = tuple(s.unsqueeze(1) for s in states)
+        finals = []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
                 index = layer * directions + direction
-                out, h, c = self._direction(x, hx[0][index], hx[1][index], self._cells[index],
-                                            direction == 1)
+                out, state = self._direction(x, tuple(s[index] for s in states),
+                                             self._cells[index], direction == 1)
                 outputs.append(out)
-                last_h.append(h)
-                last_c.append(c)
+                finals.append(state)
             x = outputs[0] if directions == 1 else cat(outputs, -1)
-        h_n, c_n = stack(last_h), stack(last_c)
+        final = tuple(stack(parts) for parts in zip(*finals))
         if self.batch_first and batched:
             x = x.transpose(0, 1)
         if not batched:
-            x, h_n, c_n = x.squeeze(1), h_n.squeeze(1), c_n.squeeze(1)
-        return x, (h_n, c_n)
+            x, final = x.squeeze(1), tuple(s.squeeze(1) for s in final)
+        return x, (final if self._lstm else final[0])
 
     @classmethod
-    def from_float(cls, mod: Module, use_precomputed_fake_quant: bool = False) -> "LSTM":
-        """A dynamic quantized copy of a float LSTM; each weight observed on its own."""
+    def from_float(cls, mod: Module, use_precomputed_fake_quant: bool = False) -> "_RNNBase":
+        """A dynamic quantized copy of a float layer; each weight observed on its own."""
         if not isinstance(mod, cls._FLOAT_MODULE):
-            raise AssertionError(f"nn.quantized.dynamic.LSTM.from_float only works for "
-                                 f"nn.LSTM, got {type(mod).__name__}")
+            raise AssertionError(f"nn.quantized.dynamic.{cls.__name__}.from_float only works "
+                                 f"for nn.{cls.__name__}, got {type(mod).__name__}")
         if not hasattr(mod, "qconfig"):
             raise AssertionError("Input float module must have qconfig defined")
-        if mod.proj_size:
+        if getattr(mod, "proj_size", 0):
             raise NotImplementedError("dynamic quantized LSTM does not support proj_size")
         from .....quantization.qconfig import default_dynamic_qconfig
         qconfig = mod.qconfig if mod.qconfig is not None else default_dynamic_qconfig
@@ -119,3 +119,30 @@ class LSTM(Module):
             qlstm._cells.append((packed("weight_ih" + suffix), bias("bias_ih" + suffix),
                                  packed("weight_hh" + suffix), bias("bias_hh" + suffix)))
         return qlstm
+
+
+class LSTM(_RNNBase):
+    """Dynamic quantized LSTM; gates in PyTorch's order (input, forget, cell, output)."""
+
+    _FLOAT_MODULE = (_FloatLSTM,)
+    _lstm = True
+
+    @staticmethod
+    def _step(projected_input: Tensor, projected_hidden: Tensor, state: tuple) -> tuple:
+        i, f, g, o = (projected_hidden + projected_input).chunk(4, -1)
+        c = f.sigmoid() * state[1] + i.sigmoid() * g.tanh()
+        return o.sigmoid() * c.tanh(), c
+
+
+class GRU(_RNNBase):
+    """Dynamic quantized GRU; gates (reset, update, new) as PyTorch."""
+
+    _FLOAT_MODULE = (_FloatGRU,)
+
+    @staticmethod
+    def _step(projected_input: Tensor, projected_hidden: Tensor, state: tuple) -> tuple:
+        i_r, i_z, i_n = projected_input.chunk(3, -1)
+        h_r, h_z, h_n = projected_hidden.chunk(3, -1)
+        reset, update = (h_r + i_r).sigmoid(), (h_z + i_z).sigmoid()
+        new = (i_n + h_n * reset).tanh()
+        return ((state[0] - new) * update + new,)
