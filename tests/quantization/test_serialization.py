@@ -34,3 +34,13 @@ def test_dynamic_quantized_model_state_round_trips():
     other.load_state_dict(_round_trip(model.state_dict()))
     x = ember.randn(2, 6)
     np.testing.assert_array_equal(other(x).numpy(), model(x).numpy())
+
+
+def test_dynamic_lstm_state_round_trips_under_torch_keys():
+    model = quantize_dynamic(nn.Sequential(nn.LSTM(4, 5, num_layers=2)), {nn.LSTM})
+    other = quantize_dynamic(nn.Sequential(nn.LSTM(4, 5, num_layers=2)), {nn.LSTM})
+    state = model.state_dict()
+    assert set(state) == {"0._all_weight_values.0.param", "0._all_weight_values.1.param"}
+    other.load_state_dict(_round_trip(state))
+    x = ember.randn(3, 2, 4)
+    np.testing.assert_array_equal(other(x)[0].numpy(), model(x)[0].numpy())

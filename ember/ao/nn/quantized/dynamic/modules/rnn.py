@@ -8,6 +8,7 @@ from ......_ops import quantize as _q
 from ......_ops.join import cat, stack
 from ......_tensor import Tensor, _make
 from ......nn.modules.module import Module
+from ...modules._state import QuantizedState
 from ......nn.modules.rnn import GRU as _FloatGRU
 from ......nn.modules.rnn import LSTM as _FloatLSTM
 from ...modules.utils import quantize_weight
@@ -15,11 +16,15 @@ from ...modules.utils import quantize_weight
 __all__ = ["LSTM", "GRU"]
 
 
-class _RNNBase(Module):
+class _RNNBase(QuantizedState):
     """Recurrent layers with dynamic int8 matmuls, as PyTorch's x86 backend runs them: the
     input projection of a whole sequence is one dynamic linear (one quantization range for all
     time steps), the hidden projection one per step; gates are float32. Projections
-    (``proj_size``) and packed sequences are not supported."""
+    (``proj_size``) and packed sequences are not supported.
+
+    The state dict uses torch's keys (``_all_weight_values.<i>.param``), each holding the
+    tuple (weight_ih, bias_ih, weight_hh, bias_hh) of one layer and direction; torch stores
+    TorchScript objects there, so these checkpoints load in Ember only."""
 
     _FLOAT_MODULE: tuple = ()
     _lstm = False
@@ -44,6 +49,15 @@ class _RNNBase(Module):
         if self.batch_first:
             text += ", batch_first=True"
         return text + (", bidirectional=True" if self.bidirectional else "")
+
+    def _state(self) -> dict:
+        return {f"_all_weight_values.{i}.param": (w_ih.qweight, b_ih, w_hh.qweight, b_hh)
+                for i, (w_ih, b_ih, w_hh, b_hh) in enumerate(self._cells)}
+
+    def _set_state(self, state: dict) -> None:
+        self._cells = [(_q.PackedWeight(w_ih), b_ih, _q.PackedWeight(w_hh), b_hh)
+                       for w_ih, b_ih, w_hh, b_hh in (state[f"_all_weight_values.{i}.param"]
+                                                      for i in range(len(state)))]
 
     def _linear(self, x: Tensor, weight, bias) -> Tensor:
         return _q.linear_dynamic(x, weight, bias, self.reduce_range)
