@@ -166,14 +166,14 @@ class _QTensor(Tensor):
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
-    def item(self):
+    def item(self) -> float:
         raise RuntimeError("item() of a quantized tensor: call dequantize() first")
 
-    def tolist(self):
+    def tolist(self) -> list:
         raise RuntimeError("tolist() of a quantized tensor: call dequantize() or int_repr() "
                            "first")
 
-    def numpy(self, *, force: bool = False):
+    def numpy(self, *, force: bool = False) -> np.ndarray:
         raise TypeError(f"can't convert a {self._qdtype} tensor to numpy: call dequantize() or "
                         "int_repr() first")
 
@@ -311,7 +311,7 @@ def _rounded(x: np.ndarray, scale, zero_point, dtype) -> np.ndarray:
 
 
 @export(method=False)
-def quantize_per_tensor(input, scale, zero_point, dtype: _dtype.dtype):
+def quantize_per_tensor(input, scale, zero_point, dtype: _dtype.dtype) -> Tensor | list:
     """Quantize with one scale and zero point; ``input`` may be a list of tensors (then
     ``scale``/``zero_point`` are tensors with one entry per input)."""
     if isinstance(input, (list, tuple)):
@@ -397,7 +397,7 @@ def from_int_repr(ints: Tensor, params: tuple) -> _QTensor:
 
 
 @export(method=False)
-def dequantize(tensor):
+def dequantize(tensor) -> Tensor | tuple:
     """The float32 values a quantized tensor stands for; a list of tensors gives a tuple."""
     if isinstance(tensor, (list, tuple)):
         return tuple(dequantize(t) for t in tensor)

@@ -375,7 +375,7 @@ class PlaceholderObserver(ObserverBase):
     def forward(self, x: Tensor) -> Tensor:
         return x
 
-    def calculate_qparams(self):
+    def calculate_qparams(self) -> tuple[Tensor, Tensor]:
         raise Exception("calculate_qparams should not be called for PlaceholderObserver")
 
 

@@ -20,7 +20,7 @@ class FloatFunctional(Module):
         super().__init__()
         self.activation_post_process = Identity()
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         raise RuntimeError("FloatFunctional is not intended to use the 'forward'. Please use "
                            "the underlying operation")
 
@@ -52,7 +52,7 @@ class QFunctional(Module):
         self.scale, self.zero_point = 1.0, 0
         self.activation_post_process = Identity()
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         raise RuntimeError("Functional is not intended to use the 'forward'. Please use the "
                            "underlying operation")
 
