@@ -405,10 +405,8 @@ def dequantize(tensor) -> Tensor | tuple:
 
 
 def _float_dequantize(self: Tensor) -> Tensor:
-    if not self.dtype.is_floating_point:
-        raise NotImplementedError(f"dequantize: expected a quantized or floating tensor, got "
-                                  f"{self.dtype}")
-    return self
+    """A plain tensor "dequantizes" to float32 (itself when already float32), as in PyTorch."""
+    return self if self.dtype is _dtype.float32 else self.float()
 
 
 def _not_quantized(name: str):

@@ -66,9 +66,11 @@ def test_quantize_list_and_dequantize_list():
     assert isinstance(out, tuple) and out[1].dtype is ember.float32
 
 
-def test_float_dequantize_is_identity_and_int_repr_refuses_float():
+def test_plain_dequantize_gives_float32_and_int_repr_refuses_float():
     x = _ramp()
     assert x.dequantize() is x
+    as_float = ember.tensor([1, 2]).dequantize()
+    assert as_float.dtype is ember.float32 and as_float.tolist() == [1.0, 2.0]
     with pytest.raises(NotImplementedError, match="float32"):
         x.int_repr()
     with pytest.raises(NotImplementedError, match="q_scale"):
