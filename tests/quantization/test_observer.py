@@ -85,3 +85,11 @@ def test_observer_repr_shows_the_range_seen():
     assert repr(per_tensor) == "HistogramObserver(min_val=-1.0, max_val=2.0)"
     assert repr(per_channel) == ("PerChannelMinMaxObserver(min_val=tensor([-1.0000,  0.5000]), "
                                  "max_val=tensor([2., 3.]))")
+
+
+def test_restricted_weight_observer_avoids_minus_128():
+    observer = tq.weight_observer_range_neg_127_to_127()
+    observer(ember.tensor([-2.54, 1.0]))
+    scale, zero_point = observer.calculate_qparams()
+    assert scale.item() == pytest.approx(0.02) and zero_point.item() == 0
+    assert (observer.quant_min, observer.quant_max) == (-127, 127)

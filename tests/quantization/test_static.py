@@ -53,8 +53,20 @@ def test_fusion_keeps_the_float_function():
 
 
 def test_fusing_batchnorm_needs_eval_mode():
-    with pytest.raises(AssertionError, match="eval"):
+    with pytest.raises(NotImplementedError, match="eval mode"):
         tq.fuse_modules(_Net().train(), [["conv", "bn"]])
+    with pytest.raises(AssertionError, match="eval"):
+        tq.fuse_conv_bn_eval(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+
+
+def test_fuser_and_module_class_lookups():
+    assert tq.get_fuser_method((nn.Conv2d, nn.BatchNorm2d, nn.ReLU)) is tq.fuse_conv_bn_relu
+    assert tq.get_static_quant_module_class(nn.Conv2d) is nnq.Conv2d
+    assert tq.get_dynamic_quant_module_class(nn.LSTM) is nnq.dynamic.LSTM
+    with pytest.raises(AssertionError, match="fuser"):
+        tq.get_fuser_method((nn.ReLU, nn.Conv2d))
+    with pytest.raises(AssertionError, match="corresponding"):
+        tq.get_static_quant_module_class(nn.GRU)
 
 
 def test_prepare_attaches_observers_to_quantizable_layers():

@@ -15,7 +15,8 @@ from ...nn.modules.module import Module
 from ...nn.parameter import Parameter
 from ..nn.intrinsic import ConvReLU2d, LinearReLU
 
-__all__ = ["fuse_modules", "fuse_conv_bn_eval", "fuse_linear_bn_eval"]
+__all__ = ["fuse_modules", "fuse_conv_bn", "fuse_conv_bn_relu", "fuse_linear_bn",
+           "fuse_conv_bn_eval", "fuse_linear_bn_eval", "get_fuser_method"]
 
 
 def _fold_bn(weight: Tensor, bias: Tensor | None, bn) -> tuple[Tensor, Tensor]:
@@ -51,19 +52,45 @@ def fuse_linear_bn_eval(linear: Linear, bn: BatchNorm1d) -> Linear:
     return fused
 
 
-def _fuse(modules: list) -> Module:
-    kinds = tuple(type(m) for m in modules)
-    if kinds == (Conv2d, BatchNorm2d):
-        return fuse_conv_bn_eval(*modules)
-    if kinds == (Conv2d, BatchNorm2d, ReLU):
-        return ConvReLU2d(fuse_conv_bn_eval(modules[0], modules[1]), modules[2])
-    if kinds == (Conv2d, ReLU):
-        return ConvReLU2d(*modules)
-    if kinds == (Linear, ReLU):
-        return LinearReLU(*modules)
-    if kinds == (Linear, BatchNorm1d):
-        return fuse_linear_bn_eval(*modules)
-    raise NotImplementedError(f"Cannot fuse modules: {kinds}")
+def _no_qat(is_qat: bool) -> None:
+    if is_qat:
+        raise NotImplementedError("Ember has no quantization-aware training: fuse modules in "
+                                  "eval mode")
+
+
+def fuse_conv_bn(is_qat: bool, conv: Conv2d, bn: BatchNorm2d) -> Conv2d:
+    """Conv2d with eval-mode BatchNorm2d folded in (the fuser method for conv-bn)."""
+    _no_qat(is_qat)
+    return fuse_conv_bn_eval(conv, bn)
+
+
+def fuse_conv_bn_relu(is_qat: bool, conv: Conv2d, bn: BatchNorm2d, relu: ReLU) -> ConvReLU2d:
+    """ConvReLU2d of the BatchNorm-folded conv and the ReLU."""
+    _no_qat(is_qat)
+    return ConvReLU2d(fuse_conv_bn_eval(conv, bn), relu)
+
+
+def fuse_linear_bn(is_qat: bool, linear: Linear, bn: BatchNorm1d) -> Linear:
+    """Linear with eval-mode BatchNorm1d folded in."""
+    _no_qat(is_qat)
+    return fuse_linear_bn_eval(linear, bn)
+
+
+_FUSERS = {
+    (Conv2d, BatchNorm2d): fuse_conv_bn,
+    (Conv2d, BatchNorm2d, ReLU): fuse_conv_bn_relu,
+    (Conv2d, ReLU): lambda is_qat, conv, relu: ConvReLU2d(conv, relu),
+    (Linear, ReLU): lambda is_qat, linear, relu: LinearReLU(linear, relu),
+    (Linear, BatchNorm1d): fuse_linear_bn,
+}
+
+
+def get_fuser_method(op_list: tuple, additional_fuser_method_mapping: dict | None = None):
+    """The function fusing modules of the types in ``op_list``."""
+    fuser = {**_FUSERS, **(additional_fuser_method_mapping or {})}.get(tuple(op_list))
+    if fuser is None:
+        raise AssertionError(f"did not find fuser method for: {op_list} ")
+    return fuser
 
 
 def _get(model: Module, name: str) -> Module:
@@ -87,9 +114,9 @@ def fuse_modules(model: Module, modules_to_fuse: list, inplace: bool = False,
         model = copy.deepcopy(model)
     groups = modules_to_fuse if all(isinstance(g, (list, tuple)) for g in modules_to_fuse) \
         else [modules_to_fuse]
-    fuse = fuser_func or (lambda is_qat, *mods: _fuse(list(mods)))
     for names in groups:
         originals = [_get(model, n) for n in names]
+        fuse = fuser_func or get_fuser_method(tuple(type(m) for m in originals))
         fused = fuse(model.training, *originals)
         _set(model, names[0], fused)
         for name, original in zip(names[1:], originals[1:]):

@@ -15,11 +15,13 @@ from ..._ops.quantize import (per_channel_affine, per_channel_symmetric, per_ten
 from ..._tensor import Tensor, _make
 from ...nn.modules.module import Module
 
-__all__ = ["ObserverBase", "MinMaxObserver", "HistogramObserver", "MovingAverageMinMaxObserver",
-           "PerChannelMinMaxObserver", "MovingAveragePerChannelMinMaxObserver",
-           "PlaceholderObserver", "default_observer", "default_weight_observer",
+__all__ = ["ObserverBase", "UniformQuantizationObserverBase", "MinMaxObserver",
+           "HistogramObserver", "MovingAverageMinMaxObserver", "PerChannelMinMaxObserver",
+           "MovingAveragePerChannelMinMaxObserver", "PlaceholderObserver", "default_observer", "default_weight_observer",
            "default_per_channel_weight_observer", "default_dynamic_quant_observer",
-           "default_placeholder_observer"]
+           "default_placeholder_observer", "default_histogram_observer",
+           "weight_observer_range_neg_127_to_127",
+           "per_channel_weight_observer_range_neg_127_to_127"]
 
 _EPS = float(np.finfo(np.float32).eps)
 
@@ -61,7 +63,7 @@ class ObserverBase(Module):
         raise NotImplementedError(f"{type(self).__name__} has no quantization parameters")
 
 
-class _UniformObserver(ObserverBase):
+class UniformQuantizationObserverBase(ObserverBase):
     """Shared range-to-parameters arithmetic, in float32 like PyTorch's so scales agree."""
 
     def __init__(self, dtype=_dtype.quint8, qscheme=per_tensor_affine, reduce_range: bool = False,
@@ -124,7 +126,7 @@ def _tensor(values, np_dtype) -> Tensor:
     return _make(np.array(values, dtype=np_dtype), CPU)
 
 
-class MinMaxObserver(_UniformObserver):
+class MinMaxObserver(UniformQuantizationObserverBase):
     """Parameters from the smallest and largest values seen so far."""
 
     def __init__(self, dtype=_dtype.quint8, qscheme=per_tensor_affine, reduce_range: bool = False,
@@ -185,7 +187,7 @@ class MovingAverageMinMaxObserver(MinMaxObserver):
         self.max_val = _tensor(old_high + c * (np.float32(high) - old_high), np.float32)
 
 
-class PerChannelMinMaxObserver(_UniformObserver):
+class PerChannelMinMaxObserver(UniformQuantizationObserverBase):
     """Parameters per slice along ``ch_axis`` (a weight's output channels by default)."""
 
     def __init__(self, ch_axis: int = 0, dtype=_dtype.quint8, qscheme=per_channel_affine,
@@ -243,7 +245,7 @@ class MovingAveragePerChannelMinMaxObserver(PerChannelMinMaxObserver):
         self.max_val = _tensor(old_high + c * (high - old_high), np.float32)
 
 
-class HistogramObserver(_UniformObserver):
+class HistogramObserver(UniformQuantizationObserverBase):
     """Keeps a histogram of everything seen and picks the [min, max] that minimises the L2
     error of quantizing it, clipping outliers (PyTorch's search, on the same 2048 bins)."""
 
@@ -387,3 +389,10 @@ default_per_channel_weight_observer = PerChannelMinMaxObserver.with_args(
 default_dynamic_quant_observer = PlaceholderObserver.with_args(
     dtype=_dtype.quint8, quant_min=0, quant_max=255, is_dynamic=True)
 default_placeholder_observer = PlaceholderObserver
+default_histogram_observer = HistogramObserver.with_args(quant_min=0, quant_max=127)
+weight_observer_range_neg_127_to_127 = MinMaxObserver.with_args(
+    dtype=_dtype.qint8, qscheme=per_tensor_symmetric, quant_min=-127, quant_max=127,
+    eps=2 ** -12)
+per_channel_weight_observer_range_neg_127_to_127 = PerChannelMinMaxObserver.with_args(
+    dtype=_dtype.qint8, qscheme=per_channel_symmetric, quant_min=-127, quant_max=127,
+    eps=2 ** -12)

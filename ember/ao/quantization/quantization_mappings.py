@@ -10,8 +10,10 @@ from ..nn.quantized.modules import activation as _activation
 from ..nn.quantized.modules import pooling as _pooling
 from .stubs import DeQuantStub, QuantStub
 
-__all__ = ["get_default_static_quant_module_mappings", "get_default_dynamic_quant_module_mappings",
-           "get_default_qconfig_propagation_list"]
+__all__ = ["DEFAULT_STATIC_QUANT_MODULE_MAPPINGS", "DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS",
+           "get_default_static_quant_module_mappings", "get_default_dynamic_quant_module_mappings",
+           "get_default_qconfig_propagation_list", "get_static_quant_module_class",
+           "get_dynamic_quant_module_class"]
 
 DEFAULT_STATIC_QUANT_MODULE_MAPPINGS = {
     QuantStub: nnq.Quantize,
@@ -45,3 +47,26 @@ def get_default_dynamic_quant_module_mappings() -> dict:
 def get_default_qconfig_propagation_list() -> set:
     return (set(DEFAULT_STATIC_QUANT_MODULE_MAPPINGS) | set(DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS)
             | {nn.Sequential})
+
+
+def _lookup(mapping: dict, float_module_class, extra: dict | None):
+    quantized = {**mapping, **(extra or {})}.get(float_module_class)
+    if quantized is None:
+        raise AssertionError(f"Floating point module class {float_module_class} does not have a "
+                             "corresponding quantized module class")
+    return quantized
+
+
+def get_static_quant_module_class(float_module_class, additional_static_quant_mapping=None,
+                                  is_reference: bool = False):
+    """The static quantized class that ``convert`` puts in place of ``float_module_class``."""
+    if is_reference:
+        raise NotImplementedError("Ember has no reference quantized modules")
+    return _lookup(DEFAULT_STATIC_QUANT_MODULE_MAPPINGS, float_module_class,
+                   additional_static_quant_mapping)
+
+
+def get_dynamic_quant_module_class(float_module_class, additional_dynamic_quant_mapping=None):
+    """The dynamic quantized class that ``quantize_dynamic`` puts in place of a float class."""
+    return _lookup(DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS, float_module_class,
+                   additional_dynamic_quant_mapping)
