@@ -17,7 +17,8 @@ from ...nn.modules.module import Module
 
 __all__ = ["ObserverBase", "UniformQuantizationObserverBase", "MinMaxObserver",
            "HistogramObserver", "MovingAverageMinMaxObserver", "PerChannelMinMaxObserver",
-           "MovingAveragePerChannelMinMaxObserver", "PlaceholderObserver", "default_observer", "default_weight_observer",
+           "MovingAveragePerChannelMinMaxObserver", "PlaceholderObserver", "default_observer",
+           "default_weight_observer",
            "default_per_channel_weight_observer", "default_dynamic_quant_observer",
            "default_placeholder_observer", "default_histogram_observer",
            "weight_observer_range_neg_127_to_127",
