@@ -8,6 +8,7 @@ import pytest
 import ember
 from ember import nn
 from ember._ops import quantize as Q
+from ember._ops import quantized_gemm as G
 from ember.ao.nn.quantized import dynamic as nnqd
 from ember.ao.quantization import default_dynamic_qconfig, quantize_dynamic
 
@@ -67,7 +68,7 @@ def test_integer_products_are_exact_for_long_rows():
     xq = ember.quantize_per_tensor(ember.from_numpy(x), scale, zero_point, ember.quint8)
     exact = (xq.int_repr().numpy().astype(np.int64) - zero_point) @ \
         qweight.int_repr().numpy().astype(np.int64).T
-    got = Q._linear_acc(Q._quantize_input(x, scale, zero_point), Q.PackedWeight(qweight))
+    got = G._linear_acc(G._quantize_input(x, scale, zero_point), G.PackedWeight(qweight))
     np.testing.assert_array_equal(got, exact)
 
 

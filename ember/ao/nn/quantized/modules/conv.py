@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..... import _dtype
+from ....._device import CPU
 from ....._ops import quantize as _q
+from ....._ops import quantized_gemm as _gemm
 from ....._tensor import Tensor
 from .....nn.modules.conv import Conv2d as _FloatConv2d
 from .....nn.modules.module import Module
@@ -39,13 +41,13 @@ class Conv2d(QuantizedState):
         self.padding_mode = padding_mode
         self.scale, self.zero_point = 1.0, 0
         shape = (out_channels, in_channels // groups) + self.kernel_size
-        weight = _q.quantize_per_tensor(Tensor._make(np.zeros(shape, np.float32), _q.CPU), 1.0,
+        weight = _q.quantize_per_tensor(Tensor._make(np.zeros(shape, np.float32), CPU), 1.0,
                                         0, _dtype.qint8)
-        zeros = Tensor._make(np.zeros(out_channels, np.float32), _q.CPU) if bias else None
+        zeros = Tensor._make(np.zeros(out_channels, np.float32), CPU) if bias else None
         self.set_weight_bias(weight, zeros)
 
     def set_weight_bias(self, w: Tensor, b: Tensor | None) -> None:
-        self._packed_weight = _q.PackedWeight(w)
+        self._packed_weight = _gemm.PackedWeight(w)
         self._bias = None if b is None else b.detach().float()
 
     def weight(self) -> Tensor:
@@ -69,7 +71,7 @@ class Conv2d(QuantizedState):
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim != 4:
             raise ValueError("Input shape must be `(N, C, H, W)`!")
-        return _q.conv2d(input, self._packed_weight, self._bias, self.stride, self.padding,
+        return _gemm.conv2d(input, self._packed_weight, self._bias, self.stride, self.padding,
                          self.dilation, self.groups, self.scale, self.zero_point, self._relu)
 
     def _get_name(self) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..... import _dtype
+from ....._device import CPU
 from ....._ops import quantize as _q
+from ....._ops import quantized_gemm as _gemm
 from ....._tensor import Tensor
 from .....nn.modules.linear import Linear as _FloatLinear
 from .....nn.modules.module import Module
@@ -27,7 +29,7 @@ class LinearPackedParams(QuantizedState):
         self.bias = None
 
     def set_weight_bias(self, weight: Tensor, bias: Tensor | None) -> None:
-        self.packed_weight = _q.PackedWeight(weight)
+        self.packed_weight = _gemm.PackedWeight(weight)
         self.bias = None if bias is None else bias.detach().float()
 
     def _weight_bias(self) -> tuple:
@@ -57,9 +59,9 @@ class Linear(QuantizedState):
         self.scale, self.zero_point = 1.0, 0
         self._packed_params = LinearPackedParams(dtype)
         weight = _q.quantize_per_tensor(
-            Tensor._make(np.zeros((out_features, in_features), np.float32), _q.CPU), 1.0, 0,
+            Tensor._make(np.zeros((out_features, in_features), np.float32), CPU), 1.0, 0,
             _dtype.qint8)
-        bias = Tensor._make(np.zeros(out_features, np.float32), _q.CPU) if bias_ else None
+        bias = Tensor._make(np.zeros(out_features, np.float32), CPU) if bias_ else None
         self.set_weight_bias(weight, bias)
 
     def set_weight_bias(self, w: Tensor, b: Tensor | None) -> None:
@@ -83,7 +85,7 @@ class Linear(QuantizedState):
 
     def forward(self, x: Tensor) -> Tensor:
         params = self._packed_params
-        return _q.linear(x, params.packed_weight, params.bias, self.scale, self.zero_point,
+        return _gemm.linear(x, params.packed_weight, params.bias, self.scale, self.zero_point,
                          self._relu)
 
     def _get_name(self) -> str:

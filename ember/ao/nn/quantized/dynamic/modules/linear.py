@@ -1,11 +1,12 @@
 """Dynamic int8 Linear: float in and out, weight stored as qint8."""
 from __future__ import annotations
 
-from ...modules.linear import Linear as _StaticLinear
-from ......_ops import quantize as _q
+from ...... import _dtype
+from ......_ops import quantized_gemm as _gemm
 from ......_tensor import Tensor
 from ......nn.modules.linear import Linear as _FloatLinear
 from ......nn.modules.module import Module
+from ...modules.linear import Linear as _StaticLinear
 from ...modules.utils import quantize_weight
 
 __all__ = ["Linear"]
@@ -19,12 +20,12 @@ class Linear(_StaticLinear):
     _version = 4  # PyTorch's state-dict format version (reduce_range activations)
 
     def __init__(self, in_features: int, out_features: int, bias_: bool = True, dtype=None):
-        super().__init__(in_features, out_features, bias_, dtype or _q._dtype.qint8)
+        super().__init__(in_features, out_features, bias_, dtype or _dtype.qint8)
         self.reduce_range = True
 
     def forward(self, x: Tensor) -> Tensor:
         params = self._packed_params
-        return _q.linear_dynamic(x, params.packed_weight, params.bias, self.reduce_range)
+        return _gemm.linear_dynamic(x, params.packed_weight, params.bias, self.reduce_range)
 
     def _get_name(self) -> str:
         return "DynamicQuantizedLinear"
@@ -45,7 +46,7 @@ class Linear(_StaticLinear):
         from .....quantization.qconfig import default_dynamic_qconfig
         qconfig = mod.qconfig if mod.qconfig is not None else default_dynamic_qconfig
         weight_observer = (qconfig.weight or default_dynamic_qconfig.weight)()
-        if weight_observer.dtype is not _q._dtype.qint8:
+        if weight_observer.dtype is not _dtype.qint8:
             raise AssertionError(f"Ember's dynamic quantized Linear supports qint8 weights, got "
                                  f"{weight_observer.dtype}")
         weight_observer(mod.weight)

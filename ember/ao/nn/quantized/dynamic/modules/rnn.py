@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ......_device import CPU
-from ......_ops import quantize as _q
+from ......_ops import quantized_gemm as _gemm
 from ......_ops.join import cat, stack
 from ......_tensor import Tensor, _make
 from ......nn.modules.module import Module
@@ -55,12 +55,12 @@ class _RNNBase(QuantizedState):
                 for i, (w_ih, b_ih, w_hh, b_hh) in enumerate(self._cells)}
 
     def _set_state(self, state: dict) -> None:
-        self._cells = [(_q.PackedWeight(w_ih), b_ih, _q.PackedWeight(w_hh), b_hh)
+        self._cells = [(_gemm.PackedWeight(w_ih), b_ih, _gemm.PackedWeight(w_hh), b_hh)
                        for w_ih, b_ih, w_hh, b_hh in (state[f"_all_weight_values.{i}.param"]
                                                       for i in range(len(state)))]
 
     def _linear(self, x: Tensor, weight, bias) -> Tensor:
-        return _q.linear_dynamic(x, weight, bias, self.reduce_range)
+        return _gemm.linear_dynamic(x, weight, bias, self.reduce_range)
 
     def _direction(self, x: Tensor, state: tuple, cell: tuple, reverse: bool):
         w_ih, b_ih, w_hh, b_hh = cell
@@ -124,7 +124,7 @@ class _RNNBase(QuantizedState):
             observer = qconfig.weight()
             weight = getattr(mod, name).detach().float()
             observer(weight)
-            return _q.PackedWeight(quantize_weight(weight, observer))
+            return _gemm.PackedWeight(quantize_weight(weight, observer))
 
         def bias(name: str):
             return getattr(mod, name).detach().float() if mod.bias else None
