@@ -367,3 +367,29 @@ def test_quantized_pooling_matches_torch_bit_for_bit(name, args):
         ember.quantize_per_tensor(ember.from_numpy(x), 0.04, 120, ember.quint8))
     assert (got.q_scale(), got.q_zero_point()) == (expected.q_scale(), expected.q_zero_point())
     np.testing.assert_array_equal(got.int_repr().numpy(), expected.int_repr().numpy())
+
+
+@pytest.mark.parametrize("options", [
+    {"in_channels": 8, "out_channels": 8, "kernel_size": 3, "padding": 1, "groups": 8},
+    {"in_channels": 4, "out_channels": 6, "kernel_size": 3, "stride": 2, "dilation": 2,
+     "padding": 2, "groups": 2},
+])
+def test_static_conv_options_match_torch(options):
+    torch.manual_seed(0)
+    reference = torch.nn.Conv2d(**options)
+    ours = ember.nn.Conv2d(**options)
+    ours.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                          for k, v in reference.state_dict().items()})
+    x = np.random.default_rng(12).normal(size=(2, options["in_channels"], 9, 9))
+    x = x.astype(np.float32)
+    models = []
+    for lib, layer in ((torch, reference), (ember, ours)):
+        q = lib.ao.quantization
+        wrapped = q.QuantWrapper(layer).eval()
+        wrapped.qconfig = q.get_default_qconfig("x86")
+        prepared = q.prepare(wrapped)
+        prepared(lib.from_numpy(x))
+        models.append(q.convert(prepared))
+    expected = models[0](torch.from_numpy(x)).numpy()
+    got = models[1](ember.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=models[0].module.scale * 1.01)
