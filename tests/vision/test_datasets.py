@@ -249,3 +249,10 @@ def test_cifar10_download_offline_names_archive_path(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets.CIFAR10, "url", "http://127.0.0.1:9/cifar-10-python.tar.gz")
     with pytest.raises(RuntimeError, match="cifar-10-python.tar.gz"):
         datasets.CIFAR10(tmp_path, download=True)
+
+
+def test_transforms_set_after_construction_apply():
+    ds = datasets.FakeData(size=2, image_size=(3, 4, 4))
+    ds.transform = lambda img: "image"
+    ds.target_transform = lambda target: "label"
+    assert ds[0] == ("image", "label")

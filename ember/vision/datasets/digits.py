@@ -67,11 +67,7 @@ class Digits(VisionDataset):
         from PIL import Image
         img = Image.fromarray(self.data.numpy()[index], mode="L")
         target = int(self.targets.numpy()[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.data)

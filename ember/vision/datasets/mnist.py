@@ -120,11 +120,7 @@ class MNIST(VisionDataset):
         from PIL import Image
         img, target = self.data.numpy()[index], int(self.targets.numpy()[index])
         img = Image.fromarray(img, mode="L")
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.data)

@@ -42,6 +42,11 @@ class VisionDataset(Dataset):
     def extra_repr(self) -> str:
         return ""
 
+    def _transformed(self, input: Any, target: Any) -> tuple[Any, Any]:
+        """(transform(input), target_transform(target)) with the attributes as they are now:
+        scripts often set ``dataset.transform`` after building the dataset."""
+        return _transform_pair(self.transform, self.target_transform, input, target)
+
     def __repr__(self) -> str:
         head = "Dataset " + self.__class__.__name__
         body = [f"Number of datapoints: {self.__len__()}"]
@@ -63,11 +68,16 @@ class StandardTransform:
         self.target_transform = target_transform
 
     def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return _transform_pair(self.transform, self.target_transform, input, target)
+
+
+def _transform_pair(transform: Callable | None, target_transform: Callable | None, input: Any,
+                    target: Any) -> tuple[Any, Any]:
+    if transform is not None:
+        input = transform(input)
+    if target_transform is not None:
+        target = target_transform(target)
+    return input, target
 
     def __repr__(self) -> str:
         body = [self.__class__.__name__]
