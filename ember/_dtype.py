@@ -77,6 +77,15 @@ QUANTIZED_DTYPES = (qint8, quint8, qint32)
 _BY_NAME.update({d.name: d for d in QUANTIZED_DTYPES})
 
 
+def unquantized(dt: dtype) -> dtype:
+    """``dt``, refused when quantized: a plain op cannot make a quantized tensor (it would be
+    the bare integers). PyTorch fails here with an internal error or a missing kernel."""
+    if dt in QUANTIZED_DTYPES:
+        raise RuntimeError(f"a tensor of quantized dtype ember.{dt.name} can only be made by "
+                           "ember.quantize_per_tensor or ember.quantize_per_channel")
+    return dt
+
+
 def _dtype_by_name(name: str) -> dtype:
     return _BY_NAME[name]
 

@@ -100,7 +100,7 @@ def to(input, *args, **kwargs) -> Tensor:
     device, dtype, copy = _parse_to(args, dict(kwargs))
     out = input
     if dtype is not None:
-        dt = _dtype.to_dtype(dtype)
+        dt = _dtype.unquantized(_dtype.to_dtype(dtype))
         if out._data.dtype != dt.np:
             out = ToDtype.apply(out, dt.np)
     if device is not None:

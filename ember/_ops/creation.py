@@ -42,7 +42,7 @@ def _size(size) -> tuple:
 def _np_dtype(dtype, default=None):
     if dtype is None:
         return (default or _dtype.get_default_dtype()).np
-    return _dtype.to_dtype(dtype).np
+    return _dtype.unquantized(_dtype.to_dtype(dtype)).np
 
 
 @export(method=False)
@@ -62,7 +62,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
         if dtype is None:
             dtype = _infer_dtype(data, arr) if not isinstance(data, (list, tuple)) or \
                 not _has_numpy(data) else _infer_nested(data, arr)
-    arr = arr.astype(_dtype.to_dtype(dtype).np, copy=False)
+    arr = arr.astype(_dtype.unquantized(_dtype.to_dtype(dtype)).np, copy=False)
     return _finish(arr, device, requires_grad)
 
 
@@ -191,7 +191,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if dtype is None:
         dtype = _dtype.int64 if all(isinstance(v, (int, np.integer)) for v in vals) else \
             _dtype.get_default_dtype()
-    dt = _dtype.to_dtype(dtype)
+    dt = _dtype.unquantized(_dtype.to_dtype(dtype))
     n = max(int(math.ceil((end - start) / step)), 0)
     arr = (start + np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64) * step)
     return _finish(arr.astype(dt.np), device, requires_grad)

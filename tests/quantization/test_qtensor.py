@@ -179,3 +179,14 @@ def test_functional_float_ops_refuse_quantized_tensors():
         ember.nn.functional.relu(q)
     with pytest.raises(NotImplementedError, match="concatenate"):
         ember.cat([q, q])
+
+
+@pytest.mark.parametrize("make", [
+    lambda dt: ember.zeros(3, dtype=dt), lambda dt: ember.empty(2, dtype=dt),
+    lambda dt: ember.full((2,), 1, dtype=dt), lambda dt: ember.arange(3, dtype=dt),
+    lambda dt: ember.tensor([1, 2], dtype=dt), lambda dt: ember.ones(2).to(dt),
+    lambda dt: ember.zeros_like(ember.ones(2), dtype=dt)])
+@pytest.mark.parametrize("dt", ["qint8", "quint8", "qint32"])
+def test_plain_ops_refuse_to_make_quantized_dtypes(make, dt):
+    with pytest.raises(RuntimeError, match=f"quantized dtype ember.{dt} can only be made by"):
+        make(getattr(ember, dt))
