@@ -8,12 +8,19 @@ import pytest
 from ember.distributed import run
 from ember.multiprocessing import ProcessRaisedException, spawn
 
+# Rank 1 fails only once rank 0 has written its file: otherwise a slow start of rank 0 (a busy
+# machine) gets it stopped before it writes, and the test would check nothing about it.
 SCRIPT = """
 import json, os, sys, time
 keys = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
-with open(os.path.join(sys.argv[1], os.environ["RANK"] + ".json"), "w") as f:
+path = os.path.join(sys.argv[1], os.environ["RANK"] + ".json")
+with open(path + ".tmp", "w") as f:
     json.dump({k: os.environ[k] for k in keys}, f)
+os.replace(path + ".tmp", path)
 if os.environ["RANK"] == "1":
+    deadline = time.monotonic() + 20
+    while not os.path.exists(os.path.join(sys.argv[1], "0.json")) and time.monotonic() < deadline:
+        time.sleep(0.01)
     sys.exit(3)
 time.sleep(60)
 """
