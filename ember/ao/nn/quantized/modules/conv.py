@@ -11,7 +11,7 @@ from ....._tensor import Tensor
 from .....nn.modules.conv import Conv2d as _FloatConv2d
 from .....nn.modules.module import Module
 from ._state import QuantizedState, scalar
-from .utils import quantize_weight
+from .utils import observed_float_layer
 
 __all__ = ["Conv2d"]
 
@@ -85,23 +85,10 @@ class Conv2d(QuantizedState):
     @classmethod
     def from_float(cls, mod: Module, use_precomputed_fake_quant: bool = False) -> "Conv2d":
         """A quantized copy of an observed float Conv2d (or fused ConvReLU2d)."""
-        if not hasattr(mod, "qconfig") or mod.qconfig is None:
-            raise AssertionError("Input float module must have qconfig defined.")
-        if not hasattr(mod, "activation_post_process"):
-            raise AssertionError("Input float module must have observer attached: run prepare() "
-                                 "and calibrate first")
-        act_scale, act_zero_point = mod.activation_post_process.calculate_qparams()
-        if not isinstance(mod, cls._FLOAT_MODULE):
-            raise AssertionError(f"{cls.__name__}.from_float expects one of "
-                                 f"{[m.__name__ for m in cls._FLOAT_MODULE]}, got "
-                                 f"{type(mod).__name__}")
-        conv = mod[0] if hasattr(mod, "_FUSED_FLOAT") else mod
-        weight_observer = mod.qconfig.weight()
-        weight_observer(conv.weight)
+        conv, qweight, _, scale, zero_point = observed_float_layer(cls, mod)
         qconv = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
                     conv.padding, conv.dilation, conv.groups, conv.bias is not None,
                     conv.padding_mode)
-        qconv.set_weight_bias(quantize_weight(conv.weight.detach().float(), weight_observer),
-                              conv.bias)
-        qconv.scale, qconv.zero_point = float(act_scale.item()), int(act_zero_point.item())
+        qconv.set_weight_bias(qweight, conv.bias)
+        qconv.scale, qconv.zero_point = scale, zero_point
         return qconv

@@ -11,7 +11,7 @@ from ....._tensor import Tensor
 from .....nn.modules.linear import Linear as _FloatLinear
 from .....nn.modules.module import Module
 from ._state import QuantizedState, scalar
-from .utils import quantize_weight
+from .utils import observed_float_layer
 
 __all__ = ["Linear", "LinearPackedParams"]
 
@@ -102,22 +102,8 @@ class Linear(QuantizedState):
     @classmethod
     def from_float(cls, mod: Module, use_precomputed_fake_quant: bool = False) -> "Linear":
         """A quantized copy of an observed float Linear (or fused LinearReLU)."""
-        if not hasattr(mod, "qconfig") or mod.qconfig is None:
-            raise AssertionError("Input float module must have qconfig defined")
-        if not hasattr(mod, "activation_post_process"):
-            raise AssertionError("Input float module must have an observer: run prepare() and "
-                                 "calibrate first")
-        act_scale, act_zero_point = mod.activation_post_process.calculate_qparams()
-        if not isinstance(mod, cls._FLOAT_MODULE):
-            raise AssertionError(f"{cls.__name__}.from_float expects one of "
-                                 f"{[m.__name__ for m in cls._FLOAT_MODULE]}, got "
-                                 f"{type(mod).__name__}")
-        float_mod = mod[0] if hasattr(mod, "_FUSED_FLOAT") else mod
-        weight_observer = mod.qconfig.weight()
-        weight_observer(float_mod.weight)
-        qlinear = cls(float_mod.in_features, float_mod.out_features,
-                      dtype=weight_observer.dtype)
-        qlinear.set_weight_bias(quantize_weight(float_mod.weight.detach().float(),
-                                                weight_observer), float_mod.bias)
-        qlinear.scale, qlinear.zero_point = float(act_scale.item()), int(act_zero_point.item())
+        float_mod, qweight, dtype, scale, zero_point = observed_float_layer(cls, mod)
+        qlinear = cls(float_mod.in_features, float_mod.out_features, dtype=dtype)
+        qlinear.set_weight_bias(qweight, float_mod.bias)
+        qlinear.scale, qlinear.zero_point = scale, zero_point
         return qlinear

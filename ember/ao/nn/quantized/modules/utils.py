@@ -5,7 +5,7 @@ from ..... import _dtype
 from ....._ops import quantize as _q
 from ....._tensor import Tensor
 
-__all__ = ["quantize_weight"]
+__all__ = ["quantize_weight", "observed_float_layer"]
 
 
 def quantize_weight(float_weight: Tensor, observer) -> Tensor:
@@ -18,3 +18,26 @@ def quantize_weight(float_weight: Tensor, observer) -> Tensor:
         return _q.quantize_per_channel(float_weight, scale.double(), zero_point.long(),
                                        observer.ch_axis, _dtype.qint8)
     raise ValueError(f"Unsupported qscheme for weights: {observer.qscheme}")
+
+
+def observed_float_layer(cls, mod) -> tuple:
+    """For ``cls.from_float``: checks that ``mod`` (one of ``cls._FLOAT_MODULE``) was prepared
+    and calibrated; gives the float layer inside it (the first of a fused pair), its weight
+    quantized by the qconfig's weight observer, that observer's dtype, and the output's scale
+    and zero point."""
+    if not hasattr(mod, "qconfig") or mod.qconfig is None:
+        raise AssertionError("Input float module must have qconfig defined")
+    if not hasattr(mod, "activation_post_process"):
+        raise AssertionError("Input float module must have an observer: run prepare() and "
+                             "calibrate first")
+    act_scale, act_zero_point = mod.activation_post_process.calculate_qparams()
+    if not isinstance(mod, cls._FLOAT_MODULE):
+        raise AssertionError(f"{cls.__name__}.from_float expects one of "
+                             f"{[m.__name__ for m in cls._FLOAT_MODULE]}, got "
+                             f"{type(mod).__name__}")
+    float_layer = mod[0] if hasattr(mod, "_FUSED_FLOAT") else mod
+    weight_observer = mod.qconfig.weight()
+    weight_observer(float_layer.weight)
+    qweight = quantize_weight(float_layer.weight.detach().float(), weight_observer)
+    return (float_layer, qweight, weight_observer.dtype, float(act_scale.item()),
+            int(act_zero_point.item()))
