@@ -34,20 +34,19 @@ def _fold_bn(weight: Tensor, bias: Tensor | None, bn) -> tuple[Tensor, Tensor]:
 
 def fuse_conv_bn_eval(conv: Conv2d, bn: BatchNorm2d) -> Conv2d:
     """A copy of ``conv`` with eval-mode ``bn`` folded into its weight and bias."""
-    if conv.training or bn.training:
-        raise AssertionError("Fusion only for eval!")
-    fused = copy.deepcopy(conv)
-    weight, bias = _fold_bn(conv.weight, conv.bias, bn)
-    fused.weight, fused.bias = Parameter(weight), Parameter(bias)
-    return fused
+    return _folded_copy(conv, bn)
 
 
 def fuse_linear_bn_eval(linear: Linear, bn: BatchNorm1d) -> Linear:
     """A copy of ``linear`` with eval-mode ``bn`` folded into its weight and bias."""
-    if linear.training or bn.training:
+    return _folded_copy(linear, bn)
+
+
+def _folded_copy(layer, bn):
+    if layer.training or bn.training:
         raise AssertionError("Fusion only for eval!")
-    fused = copy.deepcopy(linear)
-    weight, bias = _fold_bn(linear.weight, linear.bias, bn)
+    fused = copy.deepcopy(layer)
+    weight, bias = _fold_bn(layer.weight, layer.bias, bn)
     fused.weight, fused.bias = Parameter(weight), Parameter(bias)
     return fused
 
