@@ -267,9 +267,10 @@ def _durable_file(path: str, large: bool):
             def sync_while_writing() -> None:
                 # An fsync error is reported once per open file, so it must reach the caller
                 # from here: the final fsync below may not see it again.
+                datasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
                 try:
                     while not done.wait(_SYNC_INTERVAL_S):
-                        os.fdatasync(fd)
+                        datasync(fd)
                 except OSError as exc:
                     failure.append(exc)
 
