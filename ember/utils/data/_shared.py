@@ -105,7 +105,8 @@ def pack(data: Any, prefix: str | None, serial: int) -> PackedBatch:
     try:
         # Reserve the space first: a full tmpfs then fails here, where the batch can still go
         # in-band, instead of anywhere later.
-        os.posix_fallocate(fd, 0, size)
+        if hasattr(os, "posix_fallocate"):
+            os.posix_fallocate(fd, 0, size)
         for buffer, (offset, _) in zip(buffers, layout):
             _write_at(fd, buffer.raw(), offset)
     except OSError:
