@@ -278,33 +278,43 @@ def _composite_backward(ctx, grad_out, grad_hn, grad_cn):
     return tuple(grads)
 
 
+def lstm_cell(gates: Tensor, c: Tensor) -> tuple:
+    """(h, c) after one LSTM step, from the summed input and hidden projections (i, f, g, o
+    blocks along the last dim) and the previous cell state."""
+    hidden = gates.shape[-1] // 4
+    i, f = gates[:, :hidden].sigmoid(), gates[:, hidden:2 * hidden].sigmoid()
+    g, o = gates[:, 2 * hidden:3 * hidden].tanh(), gates[:, 3 * hidden:].sigmoid()
+    c_new = f * c + i * g
+    return o * c_new.tanh(), c_new
+
+
+def gru_cell(gx: Tensor, gh: Tensor, h: Tensor) -> Tensor:
+    """h after one GRU step, from the input and hidden projections (r, z, n blocks along the
+    last dim, biases included) and the previous hidden state."""
+    hidden = gx.shape[-1] // 3
+    r = (gx[:, :hidden] + gh[:, :hidden]).sigmoid()
+    z = (gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden]).sigmoid()
+    n = (gx[:, 2 * hidden:] + r * gh[:, 2 * hidden:]).tanh()
+    return (1 - z) * n + z * h
+
+
 def layer_composite(mode, x_proj, h0, c0, w_hh, b_hh, w_hr, *, batch_sizes, reverse):
     """The same layer as ``RecurrentLayer``, written with differentiable Ember ops."""
     cat = _registry.FUNCTIONS["cat"]
     steps = _steps(batch_sizes, x_proj.shape[0], h0.shape[0], reverse)
-    hidden = w_hh.shape[0] // GATES[mode]
     h, c = h0, c0
     outputs = {}
     for start, bt in steps:
         gx = x_proj[start:start + bt]
         hp = h[:bt]
         if mode == "LSTM":
-            g = gx + hp @ w_hh.t()
-            i, f = g[:, :hidden].sigmoid(), g[:, hidden:2 * hidden].sigmoid()
-            gg, o = g[:, 2 * hidden:3 * hidden].tanh(), g[:, 3 * hidden:].sigmoid()
-            c_new = f * c[:bt] + i * gg
-            h_new = o * c_new.tanh()
+            h_new, c_new = lstm_cell(gx + hp @ w_hh.t(), c[:bt])
             if w_hr is not None:
                 h_new = h_new @ w_hr.t()
             c = c_new if bt == c.shape[0] else cat([c_new, c[bt:]])
         elif mode == "GRU":
             gh = hp @ w_hh.t()
-            if b_hh is not None:
-                gh = gh + b_hh
-            r = (gx[:, :hidden] + gh[:, :hidden]).sigmoid()
-            z = (gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden]).sigmoid()
-            n = (gx[:, 2 * hidden:] + r * gh[:, 2 * hidden:]).tanh()
-            h_new = (1 - z) * n + z * hp
+            h_new = gru_cell(gx, gh if b_hh is None else gh + b_hh, hp)
         else:
             pre = gx + hp @ w_hh.t()
             h_new = pre.tanh() if mode == "RNN_TANH" else _registry.FUNCTIONS["relu"](pre)

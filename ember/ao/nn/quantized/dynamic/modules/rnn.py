@@ -6,6 +6,7 @@ import numpy as np
 from ......_device import CPU
 from ......_ops import quantized_gemm as _gemm
 from ......_ops.join import cat, stack
+from ......_ops.rnn import gru_cell, lstm_cell
 from ......_tensor import Tensor, _make
 from ......nn.modules.module import Module
 from ...modules._state import QuantizedState
@@ -143,9 +144,7 @@ class LSTM(_RNNBase):
 
     @staticmethod
     def _step(projected_input: Tensor, projected_hidden: Tensor, state: tuple) -> tuple:
-        i, f, g, o = (projected_hidden + projected_input).chunk(4, -1)
-        c = f.sigmoid() * state[1] + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c.tanh(), c
+        return lstm_cell(projected_input + projected_hidden, state[1])
 
 
 class GRU(_RNNBase):
@@ -155,8 +154,4 @@ class GRU(_RNNBase):
 
     @staticmethod
     def _step(projected_input: Tensor, projected_hidden: Tensor, state: tuple) -> tuple:
-        i_r, i_z, i_n = projected_input.chunk(3, -1)
-        h_r, h_z, h_n = projected_hidden.chunk(3, -1)
-        reset, update = (h_r + i_r).sigmoid(), (h_z + i_z).sigmoid()
-        new = (i_n + h_n * reset).tanh()
-        return ((state[0] - new) * update + new,)
+        return (gru_cell(projected_input, projected_hidden, state[0]),)
