@@ -12,6 +12,7 @@ from ._registry import export
 from ._util import dims_tuple, scalar_type_name, wrap_dim
 from .decomposition import svdvals
 from .linalg import _out
+from .reduce import _expand_back
 
 
 # -- norms -----------------------------------------------------------------------------------------
@@ -45,11 +46,8 @@ class VectorNorm(Op):
         from .pointwise import where
         x, norm = ctx.saved_tensors
         ord, axes = ctx.ord, ctx.axes
-        if not ctx.keepdim:
-            shape = list(norm.shape)
-            for ax in axes:
-                shape.insert(ax, 1)
-            grad, norm = grad.reshape(shape), norm.reshape(shape)
+        grad = _expand_back(grad, x.shape, axes, ctx.keepdim)
+        norm = _expand_back(norm, x.shape, axes, ctx.keepdim)
         if ord == 0:
             return x * 0, None, None, None
         a = x.abs()
